@@ -5,5 +5,189 @@
 # %% ../nbs/02_apply.ipynb #b092e1b9
 from __future__ import annotations
 
+import warnings
+from collections import Counter
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from tqdm.auto import tqdm
+
+from .lf import DataPoint, LabelingFunction, LabelingError, check_label, _short
+
 # %% auto #0
-__all__ = []
+__all__ = ['to_sparse', 'to_dense', 'check_L', 'LFApplyError', 'ApplierMetadata', 'apply_lfs', 'PandasLFApplier', 'DaskLFApplier']
+
+# %% ../nbs/02_apply.ipynb #11b793d8
+def to_sparse(L) -> sp.csr_matrix:
+    "A dense label matrix (-1 = abstain) as CSR storing `label + 1` (implicit 0 = abstain)."
+    if sp.issparse(L): return sp.csr_matrix(L)
+    L = np.asarray(L)
+    return sp.csr_matrix(L + 1)
+
+def to_dense(L) -> np.ndarray:
+    "A label matrix in dense form (-1 = abstain), from either form."
+    return (L.toarray() - 1) if sp.issparse(L) else np.asarray(L)
+
+# %% ../nbs/02_apply.ipynb #3429fae0
+def _bad_values(vals:np.ndarray, cols:np.ndarray, names=None) -> str:
+    "A short description of bad values and the columns holding them."
+    uv, uc = np.unique(vals)[:5], np.unique(cols)[:8]
+    who = [f"{c} ({names[c]})" if names is not None and c < len(names) else str(c) for c in uc]
+    return f"values {uv.tolist()} in column(s) {', '.join(who)}"
+
+def check_L(L, cardinality:int|None=None,  # when given, votes must be < cardinality
+            names:Sequence[str]|None=None,  # LF names, to say which LF holds a bad value
+            what:str="L"):
+    "Validate a label matrix (dense: -1 = abstain; sparse: label + 1); return it unchanged."
+    if sp.issparse(L):
+        if L.ndim != 2: raise ValueError(f"{what} must be 2-D, got {L.ndim}-D")
+        if not np.issubdtype(L.dtype, np.integer): raise ValueError(f"{what} must hold integers, got dtype {L.dtype}")
+        C = L.tocoo()
+        bad = (C.data < 0) | ((C.data > cardinality) if cardinality is not None else False)
+        if bad.any():
+            raise ValueError(f"{what} (sparse, storing label + 1) has {_bad_values(C.data[bad] - 1, C.col[bad], names)}; "
+                             f"labels must be -1 .. {'k-1' if cardinality is None else cardinality - 1}")
+        return L
+    L = np.asarray(L)
+    if L.ndim != 2: raise ValueError(f"{what} must be 2-D (items x sources), got shape {L.shape}")
+    if not (np.issubdtype(L.dtype, np.integer) or L.size == 0):
+        if np.issubdtype(L.dtype, np.floating) and np.isfinite(L).all() and (L == np.round(L)).all():
+            raise ValueError(f"{what} must hold integers, got dtype {L.dtype} (use L.astype(int))")
+        bad = ~np.isfinite(L) if np.issubdtype(L.dtype, np.floating) else np.ones(L.shape, bool)
+        if np.issubdtype(L.dtype, np.floating): bad |= np.isfinite(L) & (L != np.round(np.nan_to_num(L)))
+        r, c = np.nonzero(bad)
+        raise ValueError(f"{what} must hold integer labels, got dtype {L.dtype} with {_bad_values(L[r, c], c, names)}")
+    bad = (L < -1) | ((L >= cardinality) if cardinality is not None else False)
+    if bad.any():
+        r, c = np.nonzero(bad)
+        raise ValueError(f"{what} has {_bad_values(L[r, c], c, names)}; labels must be -1 (abstain) .. "
+                         f"{'k-1' if cardinality is None else cardinality - 1}")
+    return L
+
+# %% ../nbs/02_apply.ipynb #ff45eb09
+class LFApplyError(RuntimeError):
+    "An LF (or its preprocessor) raised while being applied; names the LF, its column and the row."
+
+@dataclass
+class ApplierMetadata:
+    "What happened during `apply`: faults per LF, by position."
+    faults: pd.Series  # number of rows on which each LF raised (index: LF names, in column order)
+
+def _warn_duplicates(lfs):
+    "Warn, naming them, if LF names repeat."
+    dup = sorted(n for n, c in Counter(lf.name for lf in lfs).items() if c > 1)
+    if dup: warnings.warn(f"{len(dup)} LF name(s) used more than once (columns stay separate, by position): "
+                          f"{dup[:5]}{' ...' if len(dup) > 5 else ''}", stacklevel=3)
+
+# %% ../nbs/02_apply.ipynb #819cc507
+def _chains(lfs):
+    "Group LF positions by their preprocessor chain: [(chain, [positions])], chains in first-seen order."
+    groups = {}
+    for j, lf in enumerate(lfs): groups.setdefault(tuple(lf.pre), (lf.pre, []))[1].append(j)
+    return list(groups.values())
+
+def _label_rows(rows, lfs, groups, fault_tolerant, card, faults, index):
+    "Yield one list of votes per row (the applier's inner loop)."
+    fs = [(lf.f, lf.resources) for lf in lfs]
+    for i, x0 in enumerate(rows):
+        out = [-1] * len(lfs)
+        for chain, pos in groups:
+            x = x0
+            if chain:
+                try:
+                    x = x0.copy()
+                    for p in chain: x = p(x)
+                except Exception as e:
+                    if not fault_tolerant: raise LFApplyError(f"preprocessor of LF {lfs[pos[0]].name!r} (column {pos[0]}) failed on row {i} (index {index[i]!r}): {e}") from e
+                    for j in pos: faults[j] += 1
+                    continue
+            for j in pos:
+                f, res = fs[j]
+                try: v = f(x, **res)
+                except Exception as e:
+                    if not fault_tolerant:
+                        raise LFApplyError(f"LF {lfs[j].name!r} (column {j}) raised {type(e).__name__}: {e} on row {i} "
+                                           f"(index {index[i]!r}): {_short(x0)}. Pass fault_tolerant=True to abstain "
+                                           "and count faults instead.") from e
+                    faults[j] += 1
+                    continue
+                if type(v) is not int or v < -1 or (card is not None and v >= card): v = check_label(v, lfs[j].name, x0, card)
+                out[j] = v
+        yield out
+
+# %% ../nbs/02_apply.ipynb #71253d2b
+def _rows(df:pd.DataFrame):
+    "DataPoints for the rows of `df`, built from per-column Python lists (much cheaper than Series rows)."
+    cols = list(df.columns)
+    for vals in zip(*[df[c].tolist() for c in cols]):
+        x = DataPoint(); x.__dict__.update(zip(cols, vals)); yield x
+
+def apply_lfs(df:pd.DataFrame, lfs:Sequence[LabelingFunction], cardinality:int|None=None,
+              fault_tolerant:bool=False, progress_bar:bool=False):
+    "Label every row of `df` with `lfs`: (L as an int64 array, faults per LF)."
+    if not isinstance(df, pd.DataFrame): raise TypeError(f"expected a pandas DataFrame, got {type(df).__name__}")
+    faults = np.zeros(len(lfs), dtype=np.int64)
+    rows = tqdm(_rows(df), total=len(df), disable=not progress_bar, desc="Applying LFs")
+    votes = list(_label_rows(rows, lfs, _chains(lfs), fault_tolerant, cardinality, faults, df.index))
+    return np.array(votes, dtype=np.int64).reshape(len(df), len(lfs)), faults
+
+# %% ../nbs/02_apply.ipynb #dbd2824b
+class PandasLFApplier:
+    "Apply labelling functions to the rows of a pandas DataFrame, giving the label matrix L."
+    def __init__(self, lfs:Sequence[LabelingFunction],
+                 cardinality:int|None=None):  # when given, votes >= cardinality are errors
+        self.lfs = list(lfs)
+        if not self.lfs: raise ValueError(f"{type(self).__name__} needs at least one labelling function")
+        bad = [type(lf).__name__ for lf in self.lfs if not isinstance(lf, LabelingFunction)]
+        if bad: raise TypeError(f"every LF must be a LabelingFunction (use @labeling_function); got {bad[:3]}")
+        _warn_duplicates(self.lfs)
+        self.cardinality = cardinality
+
+    def _result(self, L, faults, return_meta, sparse):
+        "Package the output of `apply`."
+        if sparse: L = to_sparse(L)
+        if not return_meta: return L
+        return L, ApplierMetadata(pd.Series(faults, index=[lf.name for lf in self.lfs], name="faults"))
+
+    def apply(self, df:pd.DataFrame, progress_bar:bool=True, fault_tolerant:bool=False,
+              return_meta:bool=False, sparse:bool=False):
+        "Label every row of `df`: an int array (len(df), len(lfs)), -1 = abstain (CSR of label + 1 if `sparse`)."
+        L, faults = apply_lfs(df, self.lfs, self.cardinality, fault_tolerant, progress_bar)
+        return self._result(L, faults, return_meta, sparse)
+
+# %% ../nbs/02_apply.ipynb #e312c309
+class _LFBundle:
+    "A container so that `Client.scatter` ships the LF list as one object."
+    def __init__(self, lfs, cardinality): self.lfs, self.cardinality = lfs, cardinality
+
+def _apply_partition(part:pd.DataFrame, bundle:_LFBundle, fault_tolerant:bool):
+    "Label one partition: (L, faults)."
+    return apply_lfs(part, bundle.lfs, bundle.cardinality, fault_tolerant)
+
+# %% ../nbs/02_apply.ipynb #ed604a7d
+class DaskLFApplier(PandasLFApplier):
+    "Apply labelling functions to a Dask DataFrame, partition by partition, on a dask.distributed cluster."
+    def apply(self, ddf, fault_tolerant:bool=False, return_meta:bool=False, sparse:bool=False,
+              client=None):  # a dask.distributed Client; default: the current one, else Dask's local scheduler
+        "Label every row of `ddf`: the same matrix `PandasLFApplier` gives on the computed DataFrame."
+        import dask
+        if client is None:
+            try:
+                from dask.distributed import default_client
+                client = default_client()
+            except (ImportError, ValueError): pass
+        parts, bundle = ddf.to_delayed(), _LFBundle(self.lfs, self.cardinality)
+        if client is not None:
+            shipped = client.scatter(bundle, broadcast=True)  # once per cluster worker
+            futures = client.map(_apply_partition, client.compute(parts), bundle=shipped,
+                                 fault_tolerant=fault_tolerant, pure=False)
+            results = client.gather(futures)
+        else:
+            results = dask.compute(*[dask.delayed(_apply_partition)(p, bundle, fault_tolerant) for p in parts])
+        m = len(self.lfs)
+        L = np.concatenate([r[0] for r in results]) if results else np.empty((0, m), np.int64)
+        faults = np.sum([r[1] for r in results], axis=0) if results else np.zeros(m, np.int64)
+        return self._result(L, faults, return_meta, sparse)

@@ -5,5 +5,196 @@
 # %% ../nbs/01_lf.ipynb #4e122d80
 from __future__ import annotations
 
+import functools
+from collections import OrderedDict
+from types import SimpleNamespace
+from typing import Any, Callable, Sequence
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
 # %% auto #0
-__all__ = []
+__all__ = ['DataPoint', 'PreprocessorError', 'Preprocessor', 'preprocessor', 'LabelingError', 'check_label', 'LabelingFunction',
+           'labeling_function', 'busy_workers', 'crowd_worker_lfs', 'crowd_label_matrix']
+
+# %% ../nbs/01_lf.ipynb #1fb77e42
+class DataPoint(SimpleNamespace):
+    "One row as an object: columns as attributes and items; preprocessors may add fields."
+    def __getitem__(self, k): return self.__dict__[k]
+    def __setitem__(self, k, v): self.__dict__[k] = v
+    def __contains__(self, k): return k in self.__dict__
+    def get(self, k, default=None): return self.__dict__.get(k, default)
+    def keys(self): return self.__dict__.keys()
+    def copy(self): return DataPoint(**self.__dict__)
+
+# %% ../nbs/01_lf.ipynb #1f496df2
+def _short(x, n:int=160) -> str:
+    "A repr of `x` cut to `n` characters."
+    r = repr(x)
+    return r if len(r) <= n else r[:n - 3] + "..."
+
+def _content_key(x):
+    "A hashable key for a data point's content (not its identity), used by memoizing preprocessors."
+    items = x.__dict__.items() if isinstance(x, SimpleNamespace) else (x.items() if isinstance(x, (pd.Series, dict)) else None)
+    if items is None:
+        try: return hash(x), type(x)
+        except TypeError: return repr(x)
+    out = []
+    for k, v in items:
+        try: hash(v); out.append((k, v))
+        except TypeError: out.append((k, repr(v)))
+    return tuple(out)
+
+# %% ../nbs/01_lf.ipynb #12829ee0
+class PreprocessorError(RuntimeError):
+    "A preprocessor raised or returned nothing; the message names it and the data point."
+
+class Preprocessor:
+    "A named map from a data point to an enriched data point, optionally memoized by content."
+    def __init__(self, name:str, f:Callable, memoize:bool=False,
+                 memoize_key:Callable|None=None,  # data point -> hashable key; content-based by default
+                 maxsize:int=100_000):  # entries kept in the memo (least recently used dropped first)
+        self.name, self.f, self.memoize, self.maxsize = name, f, memoize, maxsize
+        self.memoize_key = memoize_key or _content_key
+        self._cache = OrderedDict()
+
+    def cache_clear(self): self._cache.clear()
+    @property
+    def cache_size(self) -> int: return len(self._cache)
+    def __repr__(self): return f"Preprocessor {self.name}, memoize={self.memoize}"
+
+    def _run(self, x):
+        try: out = self.f(x)
+        except Exception as e:
+            raise PreprocessorError(f"preprocessor {self.name!r} raised {type(e).__name__}: {e} on data point {_short(x)}") from e
+        if out is None:
+            raise PreprocessorError(f"preprocessor {self.name!r} returned None on data point {_short(x)}; "
+                                    "a preprocessor must return the (modified) data point")
+        return out
+
+    def __call__(self, x):
+        if not self.memoize: return self._run(x)
+        key = self.memoize_key(x)
+        if key in self._cache:
+            self._cache.move_to_end(key)
+            return self._cache[key]
+        out = self._cache[key] = self._run(x)
+        if len(self._cache) > self.maxsize: self._cache.popitem(last=False)
+        return out
+
+# %% ../nbs/01_lf.ipynb #48023f76
+def preprocessor(name:str|None=None, memoize:bool=False, memoize_key:Callable|None=None, maxsize:int=100_000):
+    "Decorator: turn `f(x) -> x` into a `Preprocessor` (named after `f` unless `name` is given)."
+    def deco(f): return Preprocessor(name or f.__name__, f, memoize=memoize, memoize_key=memoize_key, maxsize=maxsize)
+    return deco
+
+# %% ../nbs/01_lf.ipynb #97d65749
+class LabelingError(ValueError):
+    "An LF produced something that is not a label; the message names the LF and the data point."
+
+def check_label(v, lf_name:str, x, cardinality:int|None=None) -> int:
+    "Return `v` as an int if it is a valid label (`-1 .. cardinality-1`), else raise `LabelingError`."
+    if type(v) is int or (isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))):
+        v = int(v)
+        if v >= -1 and (cardinality is None or v < cardinality): return v
+        where = "below -1" if cardinality is None else f"outside -1 .. {cardinality - 1}"
+        raise LabelingError(f"LF {lf_name!r} returned {v}, {where}, on data point {_short(x)}")
+    raise LabelingError(f"LF {lf_name!r} returned {v!r} ({type(v).__name__}), not an integer label "
+                        f"(-1 to abstain), on data point {_short(x)}")
+
+# %% ../nbs/01_lf.ipynb #52b45bec
+class LabelingFunction:
+    "A named heuristic: preprocessors in order, then `f(x, **resources)` -> a class or -1 (abstain)."
+    def __init__(self, name:str, f:Callable, resources:dict|None=None,
+                 pre:Sequence[Preprocessor]|None=None,  # preprocessors run in order before `f`
+                 cardinality:int|None=None):  # when given, labels >= cardinality are errors
+        self.name, self.f, self.resources = name, f, dict(resources or {})
+        self.pre, self.cardinality = list(pre or []), cardinality
+
+    def preprocess(self, x):
+        "Run this LF's preprocessors on `x`, in order."
+        for p in self.pre: x = p(x)
+        return x
+
+    def __call__(self, x) -> int:
+        return check_label(self.f(self.preprocess(x), **self.resources), self.name, x, self.cardinality)
+
+    def __repr__(self): return f"LabelingFunction {self.name}, Preprocessors: {self.pre}"
+
+# %% ../nbs/01_lf.ipynb #f90e8e02
+def labeling_function(name:str|None=None, resources:dict|None=None, pre:Sequence|None=None,
+                      preprocessors:Sequence|None=None,  # Snorkel tutorials' spelling of `pre`
+                      cardinality:int|None=None):
+    "Decorator: turn `f(x, **resources)` into a `LabelingFunction` named after `f` unless `name` is given."
+    if pre is not None and preprocessors is not None: raise ValueError("give `pre` or `preprocessors`, not both")
+    def deco(f): return LabelingFunction(name or f.__name__, f, resources, pre if pre is not None else preprocessors, cardinality)
+    return deco
+
+# %% ../nbs/01_lf.ipynb #5d62812a
+def _crowd_columns(answers:pd.DataFrame, item_col, worker_col, answer_col):
+    "Item ids, worker ids and answers of a long crowd table (item ids from `item_col`, or the index)."
+    for c in (worker_col, answer_col) + (() if item_col is None else (item_col,)):
+        if c not in answers: raise KeyError(f"the crowd table has no column {c!r}; it has {list(answers.columns)}")
+    items = answers.index.to_numpy() if item_col is None else answers[item_col].to_numpy()
+    return items, answers[worker_col].to_numpy(), answers[answer_col].to_numpy()
+
+def busy_workers(answers:pd.DataFrame, min_answers:int=10, worker_col:str="worker_id") -> list:
+    "Workers with more than `min_answers` answers, sorted by id."
+    n = answers[worker_col].value_counts()
+    return sorted(n.index[n > min_answers].tolist())
+
+# %% ../nbs/01_lf.ipynb #2a9bdc6f
+def _vote_if(x, answers:dict, label:int, key:str):
+    "Vote `label` if this worker's answer for the item is `label`, else abstain."
+    return label if answers.get(x[key]) == label else -1
+
+def _vote_answer(x, answers:dict, labels:frozenset, key:str):
+    "Vote this worker's answer for the item if it is one of `labels`, else abstain."
+    a = answers.get(x[key], -1)
+    return a if a in labels else -1
+
+def crowd_worker_lfs(answers:pd.DataFrame,  # long table: one row per answer
+                     labels:Sequence[int]=(1, 0),  # the answers that are votes; others abstain
+                     split:bool=True,  # one LF per (label, worker), label-major as in the tutorial; else one per worker
+                     min_answers:int=10,  # keep workers with more than this many answers
+                     key:str="tweet_id",  # the data point field holding the item id
+                     item_col:str|None=None,  # column of item ids in `answers` (None: the index)
+                     worker_col:str="worker_id", answer_col:str="answer") -> list:
+    "Labelling functions that replay each busy worker's answers."
+    items, workers, ans = _crowd_columns(answers, item_col, worker_col, answer_col)
+    keep = busy_workers(answers, min_answers, worker_col)
+    table = pd.DataFrame({"item": items, "worker": workers, "answer": ans})
+    by_worker = {w: dict(zip(g.item, g.answer)) for w, g in table[table.worker.isin(keep)].groupby("worker")}
+    if not split:
+        return [LabelingFunction(f"worker_{w}", _vote_answer, dict(answers=by_worker[w], labels=frozenset(labels), key=key))
+                for w in keep]
+    return [LabelingFunction(f"worker_{w}_{l}", _vote_if, dict(answers=by_worker[w], label=l, key=key))
+            for l in labels for w in keep]
+
+# %% ../nbs/01_lf.ipynb #0c22b5f1
+def crowd_label_matrix(answers:pd.DataFrame,  # long table: one row per answer
+                       items,  # item ids of the rows of L, in order (e.g. `df.tweet_id`)
+                       labels:Sequence[int]=(1, 0), split:bool=True, min_answers:int=10,
+                       workers:Sequence|None=None,  # columns' workers; default: `busy_workers(answers, min_answers)`
+                       item_col:str|None=None, worker_col:str="worker_id", answer_col:str="answer",
+                       sparse:bool=False):  # return a scipy.sparse CSR matrix holding label + 1 (0 = abstain)
+    "The label matrix of crowd-worker LFs, built from the long table without per-row Python."
+    a_items, a_workers, a_ans = _crowd_columns(answers, item_col, worker_col, answer_col)
+    workers = busy_workers(answers, min_answers, worker_col) if workers is None else list(workers)
+    codes, uniq = pd.factorize(np.asarray(items))
+    row = pd.Index(uniq).get_indexer(a_items)
+    col = pd.Index(workers).get_indexer(a_workers)
+    ok = (row >= 0) & (col >= 0)
+    cell = pd.Series(np.asarray(a_ans)[ok]).groupby(row[ok] * len(workers) + col[ok], sort=False).last()  # last answer wins
+    keep = np.isin(cell.to_numpy(), list(labels))
+    key, lab = cell.index.to_numpy()[keep], cell.to_numpy()[keep].astype(np.int64)
+    row, col = key // len(workers), key % len(workers)
+    if split:  # block b holds the votes for labels[b]
+        block = pd.Index(list(labels)).get_indexer(lab)
+        col = block * len(workers) + col
+    n_cols = len(workers) * (len(labels) if split else 1)
+    Lu = sp.csr_matrix((lab + 1, (row, col)), shape=(len(uniq), n_cols), dtype=np.int64)
+    if sparse: return Lu[codes]
+    L = Lu.toarray() - 1
+    return L[codes]
