@@ -5,5 +5,221 @@
 # %% ../nbs/03_analysis.ipynb #a2aafcf3
 from __future__ import annotations
 
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from sklearn import metrics as skm
+
+from .apply import check_L
+
 # %% auto #0
-__all__ = []
+__all__ = ['METRICS', 'votes', 'row_stats', 'LFAnalysis', 'lf_empirical_accuracies', 'lf_summary', 'pairwise', 'plot_lf_summary',
+           'plot_pairwise', 'probs_to_preds', 'metric_score']
+
+# %% ../nbs/03_analysis.ipynb #1d51f61b
+def votes(L):
+    "(n, m, rows, cols, labels) of the non-abstain entries of L, sorted by row."
+    if sp.issparse(L):
+        C = sp.csr_matrix(L); C.eliminate_zeros(); C = C.tocoo()
+        return C.shape[0], C.shape[1], C.row.astype(np.int64), C.col.astype(np.int64), C.data.astype(np.int64) - 1
+    L = np.asarray(L)
+    r, c = np.nonzero(L != -1)
+    return L.shape[0], L.shape[1], r.astype(np.int64), c.astype(np.int64), L[r, c].astype(np.int64)
+
+# %% ../nbs/03_analysis.ipynb #a8fdfa5b
+def row_stats(n, rows, labels):
+    "Per row: number of votes, and whether its votes disagree."
+    count = np.bincount(rows, minlength=n)
+    conflict = np.zeros(n, dtype=bool)
+    if len(rows):
+        starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
+        lo, hi = np.minimum.reduceat(labels, starts), np.maximum.reduceat(labels, starts)
+        conflict[rows[starts]] = lo != hi
+    return count, conflict
+
+# %% ../nbs/03_analysis.ipynb #615c68e2
+def _safe_div(a, b):
+    "a / b, with 0 where b is 0 (no RuntimeWarning)."
+    a, b = np.asarray(a, float), np.asarray(b, float)
+    return np.divide(a, b, out=np.zeros(np.broadcast(a, b).shape), where=b != 0)
+
+class LFAnalysis:
+    "Coverage, overlap, conflict and accuracy statistics of the LFs behind a label matrix."
+    def __init__(self, L,  # label matrix: dense (-1 = abstain) or sparse (label + 1)
+                 lfs:Sequence|None=None):  # the LFs (for names), in column order
+        self.L = check_L(L, names=[lf.name for lf in lfs] if lfs is not None else None)
+        self.n, self.m, self._r, self._c, self._y = votes(L)
+        if lfs is not None and len(lfs) != self.m:
+            raise ValueError(f"L has {self.m} columns but {len(lfs)} LFs were given")
+        self.lfs = lfs
+        self._count, self._conflict = row_stats(self.n, self._r, self._y)
+
+    def _per_lf(self, row_flags): return np.bincount(self._c, weights=row_flags[self._r], minlength=self.m)
+    def label_coverage(self) -> float: return float(_safe_div((self._count > 0).sum(), self.n))
+    def label_overlap(self) -> float: return float(_safe_div((self._count > 1).sum(), self.n))
+    def label_conflict(self) -> float: return float(_safe_div(self._conflict.sum(), self.n))
+    def _lf_votes(self): return np.bincount(self._c, minlength=self.m)
+    def lf_coverages(self) -> np.ndarray: return _safe_div(self._lf_votes(), self.n)
+
+    def lf_polarities(self) -> list:
+        "Sorted labels each LF emits."
+        pairs = np.unique(np.stack([self._c, self._y], 1), axis=0) if len(self._c) else np.empty((0, 2), int)
+        out = [[] for _ in range(self.m)]
+        for j, y in pairs.tolist(): out[j].append(y)
+        return out
+
+    def lf_overlaps(self, normalize_by_coverage:bool=False) -> np.ndarray:
+        "Share of items where each LF votes along with another LF (of its own votes if normalized)."
+        o = self._per_lf((self._count > 1).astype(float))
+        return _safe_div(o, self._lf_votes()) if normalize_by_coverage else _safe_div(o, self.n)
+
+    def lf_conflicts(self, normalize_by_overlaps:bool=False) -> np.ndarray:
+        "Share of items where each LF disagrees with another LF (of its overlaps if normalized)."
+        c = self._per_lf(self._conflict.astype(float))
+        return _safe_div(c, self._per_lf((self._count > 1).astype(float))) if normalize_by_overlaps else _safe_div(c, self.n)
+
+# %% ../nbs/03_analysis.ipynb #dc914d81
+def _check_Y(Y, n:int, what:str="Y") -> np.ndarray:
+    "Gold labels as an int array of length n (-1 = unknown)."
+    Y = np.asarray(Y)
+    if Y.ndim != 1 or len(Y) != n: raise ValueError(f"{what} must be 1-D with {n} entries (one per row of L), got shape {Y.shape}")
+    if not np.issubdtype(Y.dtype, np.integer):
+        if np.issubdtype(Y.dtype, np.number) and np.isfinite(Y).all() and (Y == np.round(Y)).all(): return Y.astype(np.int64)
+        raise ValueError(f"{what} must hold integer labels (-1 = unknown), got dtype {Y.dtype}")
+    if (Y < -1).any(): raise ValueError(f"{what} has labels below -1: {np.unique(Y[Y < -1])[:5].tolist()}")
+    return Y.astype(np.int64)
+
+def _correct_incorrect(self, Y):
+    "Per LF: votes equal to Y, and votes different from Y, on items with Y != -1."
+    Y = _check_Y(Y, self.n)
+    known = Y[self._r] != -1
+    right = known & (self._y == Y[self._r])
+    return (np.bincount(self._c, weights=right, minlength=self.m).astype(int),
+            np.bincount(self._c, weights=known & ~right, minlength=self.m).astype(int))
+
+def lf_empirical_accuracies(self, Y) -> np.ndarray:
+    "Share of each LF's votes that match the gold `Y` (0 for an LF with no votes on gold items)."
+    right, wrong = self._correct_incorrect(Y)
+    return _safe_div(right, right + wrong)
+
+LFAnalysis._correct_incorrect, LFAnalysis.lf_empirical_accuracies = _correct_incorrect, lf_empirical_accuracies
+
+# %% ../nbs/03_analysis.ipynb #15e07aab
+def lf_summary(self, Y=None,  # gold labels, -1 = unknown: adds Correct, Incorrect, Emp. Acc.
+               est_weights=None  # per-LF weights (e.g. a label model's accuracies): adds Learned Weight
+              ) -> pd.DataFrame:
+    "One row per LF: j, Polarity, Coverage, Overlaps, Conflicts (and accuracy columns given Y)."
+    names = [lf.name for lf in self.lfs] if self.lfs is not None else [str(j) for j in range(self.m)]
+    d = {"j": np.arange(self.m), "Polarity": self.lf_polarities(), "Coverage": self.lf_coverages(),
+         "Overlaps": self.lf_overlaps(), "Conflicts": self.lf_conflicts()}
+    if Y is not None:
+        right, wrong = self._correct_incorrect(Y)
+        d.update({"Correct": right, "Incorrect": wrong, "Emp. Acc.": _safe_div(right, right + wrong)})
+    if est_weights is not None:
+        w = np.asarray(est_weights, float)
+        if w.shape != (self.m,): raise ValueError(f"est_weights must have one entry per LF ({self.m}), got shape {w.shape}")
+        d["Learned Weight"] = w
+    return pd.DataFrame(d, index=pd.Index(names))
+
+LFAnalysis.lf_summary = lf_summary
+
+# %% ../nbs/03_analysis.ipynb #a3f3c571
+def pairwise(L) -> tuple:
+    "(overlaps, conflicts): m x m shares of items where two LFs both vote, and both vote and disagree."
+    n, m, r, c, y = votes(check_L(L))
+    if n == 0: return np.zeros((m, m)), np.zeros((m, m))
+    V = sp.csr_matrix((np.ones(len(r)), (r, c)), shape=(n, m))
+    agree = sp.csr_matrix((m, m))
+    for k in np.unique(y):
+        s = y == k
+        I = sp.csr_matrix((np.ones(s.sum()), (r[s], c[s])), shape=(n, m))
+        agree = agree + I.T @ I
+    both = (V.T @ V).toarray()
+    return both / n, (both - agree.toarray()) / n
+
+# %% ../nbs/03_analysis.ipynb #3611b172
+def plot_lf_summary(L, Y=None, lfs=None, top:int|None=30, ax=None):
+    "Horizontal bars of each LF's coverage (and empirical accuracy given Y), the `top` most covering LFs."
+    import matplotlib.pyplot as plt
+    s = LFAnalysis(L, lfs).lf_summary(Y).sort_values("Coverage", ascending=False)
+    if top: s = s.head(top)
+    ax = ax or plt.subplots(figsize=(6, 0.22 * len(s) + 1))[1]
+    pos = np.arange(len(s))
+    ax.barh(pos - 0.2, s.Coverage, height=0.4, label="coverage")
+    if Y is not None: ax.barh(pos + 0.2, s["Emp. Acc."], height=0.4, label="empirical accuracy")
+    ax.set_yticks(pos, s.index, fontsize=7); ax.invert_yaxis(); ax.set_xlim(0, 1); ax.legend(loc="lower right")
+    return ax
+
+def plot_pairwise(L, lfs=None, figsize=(9, 4)):
+    "Heatmaps of pairwise overlaps and conflicts between LFs."
+    import matplotlib.pyplot as plt
+    ov, cf = pairwise(L)
+    fig, axs = plt.subplots(1, 2, figsize=figsize)
+    for ax, mat, title in zip(axs, (ov, cf), ("overlap", "conflict")):
+        im = ax.imshow(mat, cmap="viridis"); ax.set_title(title); fig.colorbar(im, ax=ax, shrink=0.8)
+        if lfs is not None and len(lfs) <= 20: ax.set_xticks(range(len(lfs)), [lf.name for lf in lfs], rotation=90, fontsize=7)
+    return fig
+
+# %% ../nbs/03_analysis.ipynb #fb9b01d7
+def probs_to_preds(probs, tie_break_policy:str="random", tol:float=1e-5, seed:int|None=0) -> np.ndarray:
+    "Hard labels from an (n, k) probability array, breaking ties by `tie_break_policy`."
+    probs = np.asarray(probs, float)
+    if probs.ndim != 2 or probs.shape[1] < 2: raise ValueError(f"probs must be (n, k) with k >= 2, got shape {probs.shape}")
+    if not np.isfinite(probs).all(): raise ValueError("probs has NaN or infinite entries")
+    tied = np.abs(probs - probs.max(1, keepdims=True)) < tol
+    n_tied = tied.sum(1)
+    preds = tied.argmax(1)
+    multi = np.flatnonzero(n_tied > 1)
+    if len(multi):
+        if tie_break_policy == "abstain": preds[multi] = -1
+        elif tie_break_policy in ("random", "true-random"):
+            pick = multi % n_tied[multi] if tie_break_policy == "random" else np.random.default_rng(seed).integers(0, n_tied[multi])
+            cum = np.cumsum(tied[multi], 1)
+            preds[multi] = (cum <= pick[:, None]).sum(1)
+        else: raise ValueError(f"tie_break_policy must be 'random', 'true-random' or 'abstain', got {tie_break_policy!r}")
+    return preds.astype(np.int64)
+
+# %% ../nbs/03_analysis.ipynb #beb85495
+def _brier(golds, probs):
+    "Brier score: mean squared distance of probs to the one-hot gold (halved for two classes)."
+    onehot = np.eye(probs.shape[1])[golds]
+    s = ((probs - onehot) ** 2).sum(1).mean()
+    return s / 2 if probs.shape[1] == 2 else s
+
+def _roc_auc(golds, probs):
+    return skm.roc_auc_score(golds, probs[:, 1]) if probs.shape[1] == 2 else skm.roc_auc_score(golds, probs, multi_class="ovr")
+
+METRICS = {
+    "accuracy": (lambda g, p, pr: skm.accuracy_score(g, p), ("golds", "preds")),
+    "coverage": (lambda g, p, pr: float(np.mean(p != -1)), ("preds",)),
+    "precision": (lambda g, p, pr: skm.precision_score(g, p, zero_division=0), ("golds", "preds")),
+    "recall": (lambda g, p, pr: skm.recall_score(g, p, zero_division=0), ("golds", "preds")),
+    "f1": (lambda g, p, pr: skm.f1_score(g, p, zero_division=0), ("golds", "preds")),
+    "f1_micro": (lambda g, p, pr: skm.f1_score(g, p, average="micro", zero_division=0), ("golds", "preds")),
+    "f1_macro": (lambda g, p, pr: skm.f1_score(g, p, average="macro", zero_division=0), ("golds", "preds")),
+    "matthews_corrcoef": (lambda g, p, pr: skm.matthews_corrcoef(g, p), ("golds", "preds")),
+    "roc_auc": (lambda g, p, pr: _roc_auc(g, pr), ("golds", "probs")),
+    "brier": (lambda g, p, pr: _brier(g, pr), ("golds", "probs")),
+}
+
+# %% ../nbs/03_analysis.ipynb #ab0d39f6
+def metric_score(golds=None, preds=None, probs=None, metric:str="accuracy",
+                 filter_dict:dict|None=None  # e.g. {"golds": [-1], "preds": [-1]}: drop items with these values
+                ) -> float:
+    "Score predictions (or probabilities) against gold labels with one metric."
+    if metric not in METRICS: raise ValueError(f"unknown metric {metric!r}; choose from {sorted(METRICS)}")
+    arrays = {k: None if v is None else np.asarray(v) for k, v in dict(golds=golds, preds=preds, probs=probs).items()}
+    f, needed = METRICS[metric]
+    for k in needed:
+        if arrays[k] is None: raise ValueError(f"metric {metric!r} needs {k}")
+    lengths = {k: len(v) for k, v in arrays.items() if v is not None}
+    if len(set(lengths.values())) > 1: raise ValueError(f"golds, preds and probs must have the same length, got {lengths}")
+    keep = np.ones(next(iter(lengths.values()), 0), bool)
+    for k, vals in (filter_dict or {}).items():
+        if k not in ("golds", "preds"): raise ValueError(f"filter_dict keys must be 'golds' or 'preds', got {k!r}")
+        if arrays[k] is not None: keep &= ~np.isin(arrays[k], vals)
+    arrays = {k: None if v is None else v[keep] for k, v in arrays.items()}
+    if keep.sum() == 0: raise ValueError("no items left to score (all filtered out, or empty input)")
+    return float(f(arrays["golds"], arrays["preds"], arrays["probs"]))

@@ -5,5 +5,446 @@
 # %% ../nbs/04_label_model.ipynb #92732da1
 from __future__ import annotations
 
+import itertools
+import json
+import logging
+import sys
+import warnings
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.optimize import linear_sum_assignment
+from scipy.special import logsumexp
+from tqdm.auto import tqdm
+
+from .analysis import metric_score, probs_to_preds, _check_Y
+from .apply import check_L
+
 # %% auto #0
-__all__ = []
+__all__ = ['logger', 'BaseLabelModel', 'save', 'load', 'MajorityLabelVoter', 'MajorityClassVoter', 'dawid_skene_posterior',
+           'DawidSkene', 'overlap_matrix', 'LabelModel']
+
+# %% ../nbs/04_label_model.ipynb #77a64892
+def _block_rows(n_cols:int, budget:int=1 << 24) -> int:
+    "Rows per block so that one float32 indicator block holds about `budget` cells."
+    return max(256, budget // max(1, n_cols))
+
+def _blocks(L, rows:int|None=None):
+    "Yield dense int blocks of L's rows (sparse blocks are converted: stored label + 1 -> label)."
+    n, m = L.shape
+    rows = rows or _block_rows(m)
+    for s in range(0, n, rows):
+        b = L[s:s + rows]
+        yield (b.toarray() - 1) if sp.issparse(b) else np.asarray(b)
+
+def _indicators(block:np.ndarray, k:int) -> list:
+    "Per class a, the float32 indicator [block == a]."
+    return [(block == a).astype(np.float32) for a in range(k)]
+
+# %% ../nbs/04_label_model.ipynb #e15d7f9a
+def _is_dask(L) -> bool: return type(L).__module__.startswith("dask")
+
+def _add(a, b): return tuple(x + y for x, y in zip(a, b))
+
+def _check_block(block, k):
+    "Validate one block of L against the cardinality (via `check_L`)."
+    check_L(block, k)
+    return block
+
+def _map_reduce(L, fn, *args):
+    "Sum `fn(block, *args)` (a tuple of arrays) over row blocks of L (numpy, scipy.sparse or dask)."
+    if _is_dask(L):
+        import dask
+        parts = [dask.delayed(fn)(b, *args) for b in _dask_rows(L).to_delayed().ravel()]
+        while len(parts) > 1:  # tree reduction on the cluster: only the sums travel back
+            parts = [dask.delayed(_add)(*parts[i:i + 2]) if i + 1 < len(parts) else parts[i] for i in range(0, len(parts), 2)]
+        return dask.compute(parts[0])[0]
+    out = None
+    for b in _blocks(L):
+        r = fn(b, *args)
+        out = r if out is None else _add(out, r)
+    return out
+
+def _dask_rows(L):
+    "A dask array of L with one chunk across all columns (blocks of rows)."
+    if hasattr(L, "to_dask_array"): L = L.to_dask_array(lengths=True)
+    return L.rechunk({1: -1})
+
+# %% ../nbs/04_label_model.ipynb #4bef6030
+def _shape_check(L, k:int, m:int|None=None, what="L"):
+    "Check L's form and values (values of a dask array are checked block by block later); return (n, m)."
+    if not (hasattr(L, "shape") and len(L.shape) == 2): raise ValueError(f"{what} must be 2-D (items x sources), got {getattr(L, 'shape', type(L).__name__)}")
+    if not _is_dask(L): check_L(L, k, what=what)
+    elif not np.issubdtype(L.dtype, np.integer): raise ValueError(f"{what} must hold integers, got dtype {L.dtype}")
+    if m is not None and L.shape[1] != m:
+        raise ValueError(f"{what} has {L.shape[1]} sources (columns) but the model was fitted on {m}")
+    return L.shape
+
+# %% ../nbs/04_label_model.ipynb #f5484da3
+_REGISTRY = {}
+
+class BaseLabelModel:
+    "Shared interface: fit / predict_proba / predict / score / get_weights / save / load."
+    _params, _arrays = ("cardinality",), ()  # what `save` stores: settings (JSON) and fitted arrays (npz)
+
+    def __init_subclass__(cls, **kw):
+        super().__init_subclass__(**kw); _REGISTRY[cls.__name__] = cls
+
+    def _check_fitted(self):
+        if not getattr(self, "fitted_", False): raise RuntimeError(f"{type(self).__name__} is not fitted: call fit(L) first")
+
+    def predict(self, L, return_probs:bool=False, tie_break_policy:str="abstain", seed:int|None=0):
+        "Hard labels (ties by `tie_break_policy`), optionally with the probabilities."
+        probs = self.predict_proba(L)
+        preds = probs_to_preds(probs, tie_break_policy=tie_break_policy, seed=seed)
+        return (preds, probs) if return_probs else preds
+
+    def score(self, L, Y, metrics=("accuracy",), tie_break_policy:str="abstain") -> dict:
+        "Metrics of the predictions on L against gold Y (items with Y = -1 skipped)."
+        Y = _check_Y(Y, L.shape[0])
+        if (Y >= self.cardinality).any(): raise ValueError(f"Y has labels outside -1 .. {self.cardinality - 1}: {np.unique(Y[Y >= self.cardinality])[:5].tolist()}")
+        preds, probs = self.predict(L, return_probs=True, tie_break_policy=tie_break_policy)
+        return {m: metric_score(Y, preds, probs, metric=m, filter_dict={"golds": [-1]}) for m in metrics}
+
+# %% ../nbs/04_label_model.ipynb #ade00f82
+def save(self, path) -> Path:
+    "Save the fitted model to one `.npz` file (arrays + JSON settings; no pickle)."
+    self._check_fitted()
+    path = Path(path)
+    if path.suffix != ".npz": path = path.with_name(path.name + ".npz")
+    meta = {"class": type(self).__name__, "format": 1, "params": {p: getattr(self, p) for p in self._params}}
+    arrays = {a: np.asarray(getattr(self, a)) for a in self._arrays}
+    np.savez(path, __meta__=np.array(json.dumps(meta)), **arrays)
+    return path
+
+@classmethod
+def load(cls, path):
+    "Load a model saved by `save`; never unpickles, so loading cannot execute code."
+    with np.load(path, allow_pickle=False) as z:
+        meta = json.loads(str(z["__meta__"]))
+        arrays = {a: z[a] for a in z.files if a != "__meta__"}
+    klass = _REGISTRY.get(meta.get("class"))
+    if klass is None or not issubclass(klass, cls):
+        raise ValueError(f"{path} holds a {meta.get('class')!r}, not a {cls.__name__}")
+    obj = klass.__new__(klass)
+    obj.__dict__.update(meta["params"]); obj.__dict__.update(arrays)
+    obj.fitted_ = True
+    return obj
+
+BaseLabelModel.save, BaseLabelModel.load = save, load
+
+# %% ../nbs/04_label_model.ipynb #de06f8b2
+def _vote_counts(block, k): return np.stack([(block == a).sum(1) for a in range(k)], 1)
+
+def _mv_block(block, k):
+    "Majority-vote probabilities of one block (ties split equally; no votes: uniform)."
+    _check_block(block, k)
+    c = _vote_counts(block, k)
+    top = (c == c.max(1, keepdims=True)).astype(float)
+    return top / top.sum(1, keepdims=True)
+
+class MajorityLabelVoter(BaseLabelModel):
+    "Each item's label is the class with the most votes."
+    def __init__(self, cardinality:int=2): self.cardinality, self.fitted_ = cardinality, True
+    def fit(self, L, **kw):
+        "Nothing to learn; checks L and returns self."
+        _shape_check(L, self.cardinality); self.m_ = L.shape[1]; return self
+    def predict_proba(self, L) -> np.ndarray:
+        _shape_check(L, self.cardinality)
+        if _is_dask(L): return _dask_rows(L).map_blocks(_mv_block, self.cardinality, chunks=(L.chunks[0], (self.cardinality,)), dtype=float)
+        return np.concatenate([_mv_block(b, self.cardinality) for b in _blocks(L)]) if L.shape[0] else np.zeros((0, self.cardinality))
+    def get_weights(self) -> np.ndarray: return np.ones(getattr(self, "m_", 0))
+
+# %% ../nbs/04_label_model.ipynb #53898b8d
+class MajorityClassVoter(BaseLabelModel):
+    "Always the most frequent class (from `class_balance`, or uniform: class 0)."
+    _arrays = ("class_balance_",)
+    def __init__(self, cardinality:int=2): self.cardinality = cardinality
+    def fit(self, L, class_balance=None, **kw):
+        "Store the class balance (uniform if not given)."
+        _shape_check(L, self.cardinality)
+        self.class_balance_ = _class_balance(self.cardinality, class_balance)
+        self.fitted_ = True; return self
+    def predict_proba(self, L) -> np.ndarray:
+        self._check_fitted(); _shape_check(L, self.cardinality)
+        out = np.zeros((L.shape[0], self.cardinality)); out[:, np.argmax(self.class_balance_)] = 1
+        return out
+    def get_weights(self) -> np.ndarray: return np.zeros(0)
+
+def _class_balance(k:int, class_balance=None, Y=None) -> np.ndarray:
+    "A class balance: given, else estimated from labels Y (-1 skipped), else uniform."
+    if class_balance is not None:
+        p = np.asarray(class_balance, float)
+        if p.shape != (k,) or (p <= 0).any() or not np.isclose(p.sum(), 1):
+            raise ValueError(f"class_balance must be {k} positive numbers summing to 1, got {class_balance}")
+        return p
+    if Y is not None:
+        Y = np.asarray(Y); Y = Y[Y != -1]
+        if len(Y) == 0: raise ValueError("Y_dev has no labelled items")
+        if (Y < 0).any() or (Y >= k).any(): raise ValueError(f"Y_dev has labels outside 0 .. {k - 1}: {np.unique(Y[(Y < 0) | (Y >= k)])[:5].tolist()}")
+        c = np.bincount(Y, minlength=k).astype(float) + 1e-3  # no class gets exactly 0
+        return c / c.sum()
+    return np.full(k, 1 / k)
+
+# %% ../nbs/04_label_model.ipynb #8ed19c31
+def _softmax_rows(z):
+    "Row-wise softmax and log-normaliser."
+    lz = logsumexp(z, axis=1, keepdims=True)
+    return np.exp(z - lz), lz[:, 0]
+
+def _posterior_block(block, log_prior, log_theta):
+    "Posterior (B, k) and log-normaliser of one block; log_theta is (k_vote, m, k_true)."
+    Is = _indicators(block, len(log_prior))
+    z = log_prior + sum(I @ log_theta[a].astype(np.float32) for a, I in enumerate(Is))
+    return (*_softmax_rows(z.astype(np.float64)), Is)
+
+def _ds_stats(T, Is):
+    "M-step statistics of one block: confusion counts (k_vote, m, k_true) and class sums."
+    return np.stack([I.T @ T.astype(np.float32) for I in Is]).astype(np.float64), T.sum(0)
+
+def _ds_init_block(block, k):
+    "Statistics from majority-vote soft labels (vote shares; uniform where nobody voted)."
+    _check_block(block, k)
+    c = _vote_counts(block, k).astype(float)
+    tot = c.sum(1, keepdims=True)
+    T = np.where(tot > 0, c / np.maximum(tot, 1), 1 / k)
+    return (*_ds_stats(T, _indicators(block, k)), np.zeros(1))
+
+def _ds_block(block, log_prior, log_theta):
+    "One EM pass over a block: E-step with current parameters, then its M-step statistics and log-likelihood."
+    T, lz, Is = _posterior_block(block, log_prior, log_theta)
+    return (*_ds_stats(T, Is), np.array([lz.sum()]))
+
+# %% ../nbs/04_label_model.ipynb #3387a41b
+def _ds_params(counts, sums, smoothing):
+    "M-step: log prior (k,) and log confusion (k_vote, m, k_true) from statistics."
+    prior = (sums + smoothing) / (sums + smoothing).sum()
+    conf = counts + smoothing  # (k_vote, m, k_true)
+    conf = conf / conf.sum(0, keepdims=True)
+    return np.log(prior), np.log(conf)
+
+def dawid_skene_posterior(L, confusion, class_balance) -> np.ndarray:
+    "Posterior P(Y | votes) under a Dawid-Skene model with known `confusion` (m, k, k) and `class_balance`."
+    conf = np.asarray(confusion, float)
+    log_theta = np.log(np.clip(conf, 1e-300, None)).transpose(2, 0, 1)  # (k_vote, m, k_true)
+    return np.concatenate([_posterior_block(b, np.log(class_balance), log_theta)[0] for b in _blocks(L)])
+
+# %% ../nbs/04_label_model.ipynb #6d7473b7
+class DawidSkene(BaseLabelModel):
+    "Dawid-Skene EM over per-source confusion matrices and class priors, streamed over blocks of L."
+    _params = ("cardinality", "n_iter", "tol", "smoothing", "n_iter_")
+    _arrays = ("log_prior_", "log_theta_")
+    def __init__(self, cardinality:int=2, n_iter:int=100,
+                 tol:float=1e-6,  # stop when the mean log-likelihood per item improves by less
+                 smoothing:float=0.01):  # Dirichlet pseudo-count on confusion counts and priors
+        self.cardinality, self.n_iter, self.tol, self.smoothing = cardinality, n_iter, tol, smoothing
+
+    def _stats(self, L, fn, *args, y_known=None):
+        "Block statistics, with known labels clamped (semi-supervised) when given."
+        if y_known is None: return _map_reduce(L, fn, *args)
+        out, s = None, 0
+        for b in _blocks(L):
+            yk = y_known[s:s + len(b)]; s += len(b)
+            if fn is _ds_init_block:
+                c = _vote_counts(b, self.cardinality).astype(float); tot = c.sum(1, keepdims=True)
+                T, Is, ll = np.where(tot > 0, c / np.maximum(tot, 1), 1 / self.cardinality), _indicators(b, self.cardinality), 0.0
+            else:
+                T, lz, Is = _posterior_block(b, *args); ll = lz.sum()
+            T[yk >= 0] = np.eye(self.cardinality)[yk[yk >= 0]]
+            r = (*_ds_stats(T, Is), np.array([ll]))
+            out = r if out is None else _add(out, r)
+        return out
+
+# %% ../nbs/04_label_model.ipynb #254cf6f2
+def _ds_fit(self, L, y_known=None, progress_bar:bool=False):
+    "Fit by EM from majority-vote soft labels; `y_known` (-1 = unknown) clamps some items' labels."
+    n, m = _shape_check(L, self.cardinality)
+    if y_known is not None:
+        if _is_dask(L): raise ValueError("y_known is supported for in-memory L only")
+        y_known = _check_Y(y_known, n, "y_known")
+        if (y_known >= self.cardinality).any(): raise ValueError(f"y_known has labels outside -1 .. {self.cardinality - 1}")
+    counts, sums, _ = self._stats(L, _ds_init_block, self.cardinality, y_known=y_known)
+    lp, lt = _ds_params(counts, sums, self.smoothing)
+    prev, self.n_iter_ = -np.inf, 0
+    for it in tqdm(range(self.n_iter), disable=not progress_bar, desc="Dawid-Skene EM"):
+        counts, sums, ll = self._stats(L, _ds_block, lp, lt, y_known=y_known)
+        lp, lt = _ds_params(counts, sums, self.smoothing)
+        self.n_iter_ = it + 1
+        if ll[0] / max(n, 1) - prev < self.tol: break
+        prev = ll[0] / max(n, 1)
+    self.log_prior_, self.log_theta_, self.m_, self.fitted_ = lp, lt, m, True
+    return self
+
+def _ds_predict_proba(self, L) -> np.ndarray:
+    "Posterior class probabilities of each item."
+    self._check_fitted(); _shape_check(L, self.cardinality, self.log_theta_.shape[1])
+    f = lambda b: _posterior_block(_check_block(b, self.cardinality), self.log_prior_, self.log_theta_)[0]
+    if _is_dask(L): return _dask_rows(L).map_blocks(f, chunks=(L.chunks[0], (self.cardinality,)), dtype=float)
+    return np.concatenate([f(b) for b in _blocks(L)]) if L.shape[0] else np.zeros((0, self.cardinality))
+
+def _ds_confusions(self) -> np.ndarray:
+    "Learned confusion matrices, (m, k_true, k_vote)."
+    return np.exp(self.log_theta_).transpose(1, 2, 0)
+
+def _ds_weights(self) -> np.ndarray:
+    "Each source's accuracy when it votes: sum_y prior_y * theta_j[y, y]."
+    return (np.exp(self.log_prior_) * np.diagonal(self.confusions(), axis1=1, axis2=2)).sum(1)
+
+DawidSkene.fit, DawidSkene.predict_proba, DawidSkene.confusions, DawidSkene.get_weights = _ds_fit, _ds_predict_proba, _ds_confusions, _ds_weights
+
+# %% ../nbs/04_label_model.ipynb #40c15d02
+def _overlap_block(block, k):
+    "(Psi^T Psi, rows) of one block, Psi class-major (column a*m + j)."
+    _check_block(block, k)
+    P = np.concatenate(_indicators(block, k), axis=1)
+    return (P.T @ P).astype(np.float64), np.array([len(block)])
+
+def overlap_matrix(L, k:int) -> np.ndarray:
+    "O = psi^T psi / n, (m*k, m*k), rows and columns ordered (source j, class a) -> j*k + a."
+    m = L.shape[1]
+    O, n = _map_reduce(L, _overlap_block, k)
+    order = (np.arange(k)[None, :] * m + np.arange(m)[:, None]).ravel()  # j*k + a -> a*m + j
+    return O[np.ix_(order, order)] / max(n[0], 1)
+
+# %% ../nbs/04_label_model.ipynb #38ac1fc0
+def _mu_loss_grad(mu, O, p, mask, d, mu0, l2):
+    "Loss and gradient of the matrix-completion objective."
+    R = mask * (mu @ (p[:, None] * mu.T) - O)
+    r = mu @ p - d
+    loss = (R ** 2).sum() + (r ** 2).sum() + l2 ** 2 * ((mu - mu0) ** 2).sum()
+    grad = 4 * (R @ mu) * p + 2 * np.outer(r, p) + 2 * l2 ** 2 * (mu - mu0)
+    return loss, grad
+
+# %% ../nbs/04_label_model.ipynb #eb99689e
+class _Optimizer:
+    "SGD with momentum, Adam or Adamax on one parameter array."
+    def __init__(self, kind:str, lr:float, momentum:float=0.9, betas=(0.9, 0.999), eps:float=1e-8):
+        if kind not in ("sgd", "adam", "adamax"): raise ValueError(f"optimizer must be 'sgd', 'adam' or 'adamax', got {kind!r}")
+        self.kind, self.lr, self.momentum, self.betas, self.eps, self.t = kind, lr, momentum, betas, eps, 0
+        self.v = self.s = None
+
+    def step(self, x, g):
+        "Return the updated x."
+        self.t += 1
+        if self.v is None: self.v, self.s = np.zeros_like(x), np.zeros_like(x)
+        if self.kind == "sgd":
+            self.v = self.momentum * self.v + g
+            return x - self.lr * self.v
+        b1, b2 = self.betas
+        self.v = b1 * self.v + (1 - b1) * g
+        if self.kind == "adam":
+            self.s = b2 * self.s + (1 - b2) * g ** 2
+            return x - self.lr * (self.v / (1 - b1 ** self.t)) / (np.sqrt(self.s / (1 - b2 ** self.t)) + self.eps)
+        self.s = np.maximum(b2 * self.s, np.abs(g))
+        return x - self.lr / (1 - b1 ** self.t) * self.v / (self.s + self.eps)
+
+# %% ../nbs/04_label_model.ipynb #f7ce7476
+def _break_symmetry(mu, p, k):
+    "Permute mu's columns (among classes of equal prior) so that sources agree with the class they vote most."
+    m = mu.shape[0] // k
+    S = mu.reshape(m, k, k).sum(0) * p  # S[a, y]: total P(vote a | y) p_y
+    perm = np.arange(k)
+    for prior in np.unique(np.round(p, 8)):
+        g = np.flatnonzero(np.isclose(p, prior))
+        if len(g) < 2: continue
+        rows, cols = linear_sum_assignment(-S[np.ix_(g, g)])  # vote class g[rows] <-> true class g[cols]
+        perm[g[rows]] = g[cols]
+    return mu[:, perm]
+
+# %% ../nbs/04_label_model.ipynb #abba1985
+def _log_mu(mu, k):
+    "log mu as (k_vote, m, k_true), clipped to [1% of the source's vote rate for that class, 0.99]."
+    mu = mu.reshape(-1, k, k)  # (m, k_vote, k_true)
+    lo = np.maximum(0.01 * mu.sum(1, keepdims=True), 1e-6)
+    return np.log(np.clip(mu, lo, 0.99)).transpose(1, 0, 2)
+
+def _lm_block(block, log_p, log_mu_t):
+    "LabelModel posterior of one block; log_mu_t is (k_vote, m, k_true)."
+    _check_block(block, len(log_p))
+    return _posterior_block(block, log_p, log_mu_t)[0]
+
+# %% ../nbs/04_label_model.ipynb #0ee2975a
+def _em_polish(L, mu, p, k, steps):
+    "Refine mu by `steps` EM steps that keep abstains uninformative."
+    for _ in range(steps):
+        counts, sums, _ = _map_reduce(L, _ds_block, np.log(p), _log_mu(mu, k))  # counts: (k_vote, m, k_true)
+        mu = (counts / np.maximum(sums, 1e-12)).transpose(1, 0, 2).reshape(-1, k)
+    return mu
+
+# %% ../nbs/04_label_model.ipynb #a539911d
+logger = logging.getLogger("crowd_ws")
+
+def _log_to_stdout():
+    "Show crowd_ws INFO messages on stdout (called only when a model is verbose)."
+    if not any(getattr(h, "_crowd_ws", False) for h in logger.handlers):
+        h = logging.StreamHandler(sys.stdout); h.setFormatter(logging.Formatter("INFO:%(name)s:%(message)s")); h._crowd_ws = True
+        logger.addHandler(h)
+    logger.setLevel(logging.INFO)
+
+class LabelModel(BaseLabelModel):
+    "Matrix-completion label model (Ratner et al., AAAI 2019): source accuracies from overlap statistics."
+    _params = ("cardinality", "verbose", "device")
+    _arrays = ("mu_", "p_")
+    def __init__(self, cardinality:int=2, verbose:bool=False, device:str="cpu"):
+        if cardinality < 2: raise ValueError(f"cardinality must be at least 2, got {cardinality}")
+        if device != "cpu": raise ValueError(f"device {device!r} is not supported: LabelModel fits on the CPU in numpy (the fit is tiny; the cost is in streaming L)")
+        self.cardinality, self.verbose, self.device = cardinality, verbose, device
+
+    def _log(self, msg):
+        if self.verbose: logger.info(msg)
+
+# %% ../nbs/04_label_model.ipynb #60811191
+def _lm_fit(self, L_train, Y_dev=None, class_balance=None, n_epochs:int=100, lr:float=0.01, l2:float=0.0,
+            optimizer:str="sgd", seed:int=0, log_freq:int=10, progress_bar:bool=False,
+            prec_init:float=0.7, momentum:float=0.9,
+            em_steps:int=3):  # EM steps that polish mu after matrix completion (0: none)
+    "Estimate mu from L_train's overlap matrix; returns self."
+    if self.verbose: _log_to_stdout()
+    k = self.cardinality
+    n, m = _shape_check(L_train, k, what="L_train")
+    if m < 3: warnings.warn(f"LabelModel got {m} source(s): with fewer than 3 conditionally independent sources their accuracies are not identifiable; prefer MajorityLabelVoter or DawidSkene", stacklevel=2)
+    if n == 0: raise ValueError("L_train has no rows")
+    if Y_dev is not None: Y_dev = _check_Y(Y_dev, len(Y_dev), "Y_dev")
+    self.p_ = p = _class_balance(k, class_balance, Y_dev)
+    self._log("Computing O...")
+    O = overlap_matrix(L_train, k)
+    d = np.diag(O).copy()
+    src = np.repeat(np.arange(m), k)
+    mask = src[:, None] != src[None, :]
+    mu0 = np.zeros((m * k, k))
+    for y in range(k): mu0[np.arange(m) * k + y, y] = np.clip(d[np.arange(m) * k + y] * prec_init / p[y], 0, 1)
+    mu = mu0 * np.random.default_rng(seed).random()
+    self._log(r"Estimating \mu...")
+    opt = _Optimizer(optimizer, lr, momentum=momentum)
+    for epoch in tqdm(range(n_epochs), disable=not progress_bar, unit="epoch"):
+        loss, g = _mu_loss_grad(mu, O, p, mask, d, mu0, l2)
+        if not np.isfinite(loss): raise RuntimeError(f"LabelModel loss is {loss} at epoch {epoch}: lower lr (now {lr})")
+        if epoch % log_freq == 0: self._log(f"[{epoch} epochs]: TRAIN:[loss={loss:.3f}]")
+        mu = opt.step(mu, g)
+    mu = _break_symmetry(np.clip(mu, 0, 1), p, k)
+    if em_steps: self._log(f"Polishing \\mu with {em_steps} EM steps...")
+    self.mu_ = _em_polish(L_train, mu, p, k, em_steps)
+    self.fitted_ = True
+    self._log("Finished Training")
+    return self
+
+def _lm_predict_proba(self, L) -> np.ndarray:
+    "P(Y | votes) for every item, rows summing to 1."
+    self._check_fitted()
+    k = self.cardinality
+    m = self.mu_.shape[0] // k
+    _shape_check(L, k, m)
+    log_p, log_mu_t = np.log(self.p_), _log_mu(self.mu_, k)
+    if _is_dask(L): return _dask_rows(L).map_blocks(_lm_block, log_p, log_mu_t, chunks=(L.chunks[0], (k,)), dtype=float)
+    return np.concatenate([_lm_block(b, log_p, log_mu_t) for b in _blocks(L)]) if L.shape[0] else np.zeros((0, k))
+
+def _lm_weights(self) -> np.ndarray:
+    "Each source's accuracy when it votes: sum_y p_y mu[(j,y),y] / sum_y p_y sum_a mu[(j,a),y]."
+    k = self.cardinality
+    mu = self.mu_.reshape(-1, k, k)  # (m, k_vote, k_true)
+    right = (np.diagonal(mu, axis1=1, axis2=2) * self.p_).sum(1)
+    voted = (mu.sum(1) * self.p_).sum(1)
+    return np.divide(right, voted, out=np.zeros_like(right), where=voted > 0)
+
+LabelModel.fit, LabelModel.predict_proba, LabelModel.get_weights = _lm_fit, _lm_predict_proba, _lm_weights
