@@ -89,6 +89,11 @@ def _chains(lfs):
     for j, lf in enumerate(lfs): groups.setdefault(tuple(lf.pre), (lf.pre, []))[1].append(j)
     return list(groups.values())
 
+def _index_label(index, i):
+    "The index label of row i, as a plain Python value for messages."
+    v = index[i]
+    return v.item() if isinstance(v, np.generic) else v
+
 def _label_rows(rows, lfs, groups, fault_tolerant, card, faults, index):
     "Yield one list of votes per row (the applier's inner loop)."
     fs = [(lf.f, lf.resources) for lf in lfs]
@@ -101,7 +106,7 @@ def _label_rows(rows, lfs, groups, fault_tolerant, card, faults, index):
                     x = x0.copy()
                     for p in chain: x = p(x)
                 except Exception as e:
-                    if not fault_tolerant: raise LFApplyError(f"preprocessor of LF {lfs[pos[0]].name!r} (column {pos[0]}) failed on row {i} (index {index[i]!r}): {e}") from e
+                    if not fault_tolerant: raise LFApplyError(f"preprocessor of LF {lfs[pos[0]].name!r} (column {pos[0]}) failed on row {i} (index {_index_label(index, i)!r}): {e}") from e
                     for j in pos: faults[j] += 1
                     continue
             for j in pos:
@@ -110,7 +115,7 @@ def _label_rows(rows, lfs, groups, fault_tolerant, card, faults, index):
                 except Exception as e:
                     if not fault_tolerant:
                         raise LFApplyError(f"LF {lfs[j].name!r} (column {j}) raised {type(e).__name__}: {e} on row {i} "
-                                           f"(index {index[i]!r}): {_short(x0)}. Pass fault_tolerant=True to abstain "
+                                           f"(index {_index_label(index, i)!r}): {_short(x0)}. Pass fault_tolerant=True to abstain "
                                            "and count faults instead.") from e
                     faults[j] += 1
                     continue

@@ -72,14 +72,16 @@ def _dask_rows(L):
     return L.rechunk({1: -1})
 
 # %% ../nbs/04_label_model.ipynb #4bef6030
-def _shape_check(L, k:int, m:int|None=None, what="L"):
-    "Check L's form and values (values of a dask array are checked block by block later); return (n, m)."
+def _prepare(L, k:int, m:int|None=None, what="L"):
+    "Check L's form and values (a dask array's values are checked block by block later); return L as an array."
+    if hasattr(L, "to_dask_array"): L = L.to_dask_array(lengths=True)  # a dask DataFrame of labels
+    elif isinstance(L, (list, tuple)): L = np.asarray(L)
     if not (hasattr(L, "shape") and len(L.shape) == 2): raise ValueError(f"{what} must be 2-D (items x sources), got {getattr(L, 'shape', type(L).__name__)}")
     if not _is_dask(L): check_L(L, k, what=what)
     elif not np.issubdtype(L.dtype, np.integer): raise ValueError(f"{what} must hold integers, got dtype {L.dtype}")
     if m is not None and L.shape[1] != m:
         raise ValueError(f"{what} has {L.shape[1]} sources (columns) but the model was fitted on {m}")
-    return L.shape
+    return L
 
 # %% ../nbs/04_label_model.ipynb #f5484da3
 _REGISTRY = {}
@@ -149,9 +151,9 @@ class MajorityLabelVoter(BaseLabelModel):
     def __init__(self, cardinality:int=2): self.cardinality, self.fitted_ = cardinality, True
     def fit(self, L, **kw):
         "Nothing to learn; checks L and returns self."
-        _shape_check(L, self.cardinality); self.m_ = L.shape[1]; return self
+        self.m_ = _prepare(L, self.cardinality).shape[1]; return self
     def predict_proba(self, L) -> np.ndarray:
-        _shape_check(L, self.cardinality)
+        L = _prepare(L, self.cardinality)
         if _is_dask(L): return _dask_rows(L).map_blocks(_mv_block, self.cardinality, chunks=(L.chunks[0], (self.cardinality,)), dtype=float)
         return np.concatenate([_mv_block(b, self.cardinality) for b in _blocks(L)]) if L.shape[0] else np.zeros((0, self.cardinality))
     def get_weights(self) -> np.ndarray: return np.ones(getattr(self, "m_", 0))
@@ -163,11 +165,11 @@ class MajorityClassVoter(BaseLabelModel):
     def __init__(self, cardinality:int=2): self.cardinality = cardinality
     def fit(self, L, class_balance=None, **kw):
         "Store the class balance (uniform if not given)."
-        _shape_check(L, self.cardinality)
+        _prepare(L, self.cardinality)
         self.class_balance_ = _class_balance(self.cardinality, class_balance)
         self.fitted_ = True; return self
     def predict_proba(self, L) -> np.ndarray:
-        self._check_fitted(); _shape_check(L, self.cardinality)
+        self._check_fitted(); L = _prepare(L, self.cardinality)
         out = np.zeros((L.shape[0], self.cardinality)); out[:, np.argmax(self.class_balance_)] = 1
         return out
     def get_weights(self) -> np.ndarray: return np.zeros(0)
@@ -259,7 +261,8 @@ class DawidSkene(BaseLabelModel):
 # %% ../nbs/04_label_model.ipynb #254cf6f2
 def _ds_fit(self, L, y_known=None, progress_bar:bool=False):
     "Fit by EM from majority-vote soft labels; `y_known` (-1 = unknown) clamps some items' labels."
-    n, m = _shape_check(L, self.cardinality)
+    L = _prepare(L, self.cardinality)
+    n, m = L.shape
     if y_known is not None:
         if _is_dask(L): raise ValueError("y_known is supported for in-memory L only")
         y_known = _check_Y(y_known, n, "y_known")
@@ -278,7 +281,7 @@ def _ds_fit(self, L, y_known=None, progress_bar:bool=False):
 
 def _ds_predict_proba(self, L) -> np.ndarray:
     "Posterior class probabilities of each item."
-    self._check_fitted(); _shape_check(L, self.cardinality, self.log_theta_.shape[1])
+    self._check_fitted(); L = _prepare(L, self.cardinality, self.log_theta_.shape[1])
     f = lambda b: _posterior_block(_check_block(b, self.cardinality), self.log_prior_, self.log_theta_)[0]
     if _is_dask(L): return _dask_rows(L).map_blocks(f, chunks=(L.chunks[0], (self.cardinality,)), dtype=float)
     return np.concatenate([f(b) for b in _blocks(L)]) if L.shape[0] else np.zeros((0, self.cardinality))
@@ -402,7 +405,8 @@ def _lm_fit(self, L_train, Y_dev=None, class_balance=None, n_epochs:int=100, lr:
     "Estimate mu from L_train's overlap matrix; returns self."
     if self.verbose: _log_to_stdout()
     k = self.cardinality
-    n, m = _shape_check(L_train, k, what="L_train")
+    L_train = _prepare(L_train, k, what="L_train")
+    n, m = L_train.shape
     if m < 3: warnings.warn(f"LabelModel got {m} source(s): with fewer than 3 conditionally independent sources their accuracies are not identifiable; prefer MajorityLabelVoter or DawidSkene", stacklevel=2)
     if n == 0: raise ValueError("L_train has no rows")
     if Y_dev is not None: Y_dev = _check_Y(Y_dev, len(Y_dev), "Y_dev")
@@ -434,7 +438,7 @@ def _lm_predict_proba(self, L) -> np.ndarray:
     self._check_fitted()
     k = self.cardinality
     m = self.mu_.shape[0] // k
-    _shape_check(L, k, m)
+    L = _prepare(L, k, m)
     log_p, log_mu_t = np.log(self.p_), _log_mu(self.mu_, k)
     if _is_dask(L): return _dask_rows(L).map_blocks(_lm_block, log_p, log_mu_t, chunks=(L.chunks[0], (k,)), dtype=float)
     return np.concatenate([_lm_block(b, log_p, log_mu_t) for b in _blocks(L)]) if L.shape[0] else np.zeros((0, k))

@@ -1,0 +1,100 @@
+"""The distributed engine on a dask.distributed LocalCluster: appliers and label models match in-memory results."""
+import numpy as np
+import pandas as pd
+import pytest
+
+dask = pytest.importorskip("dask")
+distributed = pytest.importorskip("dask.distributed")
+import dask.array as da
+import dask.dataframe as dd
+
+from crowd_ws.apply import DaskLFApplier, PandasLFApplier
+from crowd_ws.data import make_crowd
+from crowd_ws.label_model import DawidSkene, LabelModel, MajorityLabelVoter
+from crowd_ws.lf import crowd_worker_lfs, labeling_function, preprocessor
+
+PICKLED = {"n": 0}
+
+
+class CountedTable(dict):
+    "A lookup table resource that counts how often it is serialised (shipped) in this process."
+    def __reduce__(self):
+        PICKLED["n"] += 1
+        return (CountedTable, (dict(self),))
+
+
+@preprocessor(memoize=True)
+def n_words(x):
+    x.n_words = len(str(x.text).split())
+    return x
+
+
+@labeling_function(pre=[n_words])
+def lf_long(x):
+    return 1 if x.n_words > 3 else -1
+
+
+@labeling_function(resources={"table": CountedTable({w: 0 for w in ("rain", "storm", "cold")})})
+def lf_bad_weather(x, table):
+    return next((table[w] for w in str(x.text).split() if w in table), -1)
+
+
+@pytest.fixture(scope="module")
+def client():
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
+    c = distributed.Client(cluster)
+    c.register_plugin  # noqa: B018  (the client is ready)
+    yield c
+    c.close()
+    cluster.close()
+
+
+def _frame(n=400, seed=0):
+    rng = np.random.default_rng(seed)
+    words = np.array(["sun", "rain", "storm", "warm", "cold", "day", "clouds"])
+    text = [" ".join(rng.choice(words, rng.integers(1, 7))) for _ in range(n)]
+    return pd.DataFrame({"tweet_id": np.arange(n), "text": text})
+
+
+def test_dask_applier_equals_pandas_applier(client):
+    import cloudpickle, sys
+    cloudpickle.register_pickle_by_value(sys.modules[__name__])  # this test module is not importable on workers
+    df = _frame()
+    crowd = pd.DataFrame({"tweet_id": np.repeat(df.tweet_id.values[::2], 2), "worker_id": np.tile([1, 2], len(df) // 2),
+                          "answer": np.tile([1, 0], len(df) // 2)}).set_index("tweet_id")
+    lfs = [lf_long, lf_bad_weather] + crowd_worker_lfs(crowd, min_answers=5)
+    expected, meta = PandasLFApplier(lfs).apply(df, progress_bar=False, return_meta=True)
+    ddf = dd.from_pandas(df, npartitions=8)
+    PICKLED["n"] = 0
+    got, got_meta = DaskLFApplier(lfs).apply(ddf, client=client, return_meta=True)
+    np.testing.assert_array_equal(got, expected)
+    assert got_meta.faults.tolist() == meta.faults.tolist()
+    # the resources went out once (one scatter, broadcast to the workers), not once per partition
+    assert 1 <= PICKLED["n"] < 8
+
+
+def test_dask_label_models_match_in_memory(client):
+    c = make_crowd(20_000, 12, cardinality=3, seed=2)
+    Ld = da.from_array(c.L, chunks=(2_500, 12))
+    lm, lm_d = LabelModel(3).fit(c.L, seed=0), LabelModel(3).fit(Ld, seed=0)
+    np.testing.assert_allclose(lm_d.mu_, lm.mu_, rtol=1e-4, atol=1e-7)
+    P = lm_d.predict_proba(Ld)
+    assert isinstance(P, da.Array)
+    np.testing.assert_allclose(P.compute(), lm.predict_proba(c.L), atol=1e-5)
+    ds, ds_d = DawidSkene(3).fit(c.L), DawidSkene(3).fit(Ld)
+    assert ds.n_iter_ == ds_d.n_iter_
+    np.testing.assert_allclose(ds_d.predict_proba(Ld).compute(), ds.predict_proba(c.L), atol=1e-5)
+    np.testing.assert_allclose(MajorityLabelVoter(3).predict_proba(Ld).compute(), MajorityLabelVoter(3).predict_proba(c.L))
+
+
+def test_dask_bad_values_are_reported_from_the_cluster(client):
+    L = np.zeros((1_000, 4), dtype=np.int64)
+    L[777, 2] = 9
+    with pytest.raises(ValueError, match=r"values \[9\] in column\(s\) 2"):
+        LabelModel(2).fit(da.from_array(L, chunks=(100, 4)))
+
+
+def test_dask_dataframe_of_labels(client):
+    c = make_crowd(5_000, 5, seed=1)
+    ddf = dd.from_pandas(pd.DataFrame(c.L.astype(np.int64), columns=[f"lf{j}" for j in range(5)]), npartitions=4)
+    np.testing.assert_allclose(LabelModel(2).fit(ddf, seed=0).mu_, LabelModel(2).fit(c.L, seed=0).mu_, rtol=1e-4, atol=1e-7)
