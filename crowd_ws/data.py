@@ -19,7 +19,8 @@ import pandas as pd
 # %% auto #0
 __all__ = ['WEATHER_URL', 'WEATHER_FILES', 'DATA_ENV', 'COLUMN_ALIASES', 'answer_mapping', 'GOLD_COLUMNS', 'CROWD_COLUMNS',
            'crowd_classes', 'cache_dir', 'data_dir', 'sha256sum', 'download', 'weather_files', 'read_table',
-           'labelled_tweets', 'load_data', 'load_crowd_answers', 'Crowd', 'random_confusions', 'make_crowd']
+           'labelled_tweets', 'load_data', 'load_crowd_answers', 'load_tweets', 'Crowd', 'random_confusions',
+           'make_crowd']
 
 # %% ../nbs/00_data.ipynb #3d57d3d1
 WEATHER_URL = ("https://raw.githubusercontent.com/snorkel-team/snorkel/"
@@ -166,6 +167,16 @@ def load_crowd_answers(path=None  # folder with the two CSVs (else `$CROWD_WS_DA
     return pd.DataFrame({"item": crowd.tweet_id.values, "worker": crowd.worker_id.values,
                          "label": _map_answers(crowd.emotion, codes, "weather-non-agg-DFE.csv column 'emotion'").values,
                          "gold": gold.loc[crowd.tweet_id].values, "answer": crowd.emotion.values})
+
+# %% ../nbs/00_data.ipynb #1aa55fff
+def load_tweets(path=None  # folder with the two CSVs (else `$CROWD_WS_DATA`, else cache/download)
+               ) -> pd.DataFrame:
+    "All tweets: `tweet_id, tweet_text, gold` (index into `crowd_classes`) and `correct_category_conf`."
+    g = read_table(weather_files(path)["weather-evaluated-agg-DFE.csv"], GOLD_COLUMNS)
+    codes = {c: i for i, c in enumerate(crowd_classes)}
+    gold = _map_answers(g.sentiment, codes, "weather-evaluated-agg-DFE.csv column 'sentiment'")
+    return pd.DataFrame({"tweet_id": g.tweet_id.values, "tweet_text": g.tweet_text.values, "gold": gold.values,
+                         "correct_category_conf": g.correct_category_conf.values})
 
 # %% ../nbs/00_data.ipynb #9ad2b6d1
 @dataclass

