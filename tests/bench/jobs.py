@@ -1,0 +1,322 @@
+"""One benchmark measurement per process: `python jobs.py '<json spec>'` prints one JSON line of results.
+
+Each job runs in a fresh process so that peak memory is its own: after the input is built, the kernel's peak-RSS
+counter is reset (/proc/self/clear_refs), and "peak above input" is the new peak minus the RSS at that moment.
+"""
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+HERE = Path(__file__).resolve().parent
+BENCH_DATA = HERE.parents[2] / "shared" / "data" / "bench"
+WEATHER = Path(os.environ.get("CROWD_WS_DATA") or HERE.parents[2] / "shared" / "data" / "weather")
+
+
+# ---- memory --------------------------------------------------------------------------------------------------
+
+def _status(key):
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(key + ":"): return int(line.split()[1]) / 1024  # MB
+    return float("nan")
+
+
+def reset_peak():
+    "Reset the peak-RSS counter to the current RSS; return the current RSS in MB."
+    try: Path("/proc/self/clear_refs").write_text("5")
+    except OSError: pass
+    return _status("VmRSS")
+
+
+def peak_above(base):
+    return max(0.0, _status("VmHWM") - base)
+
+
+# ---- data ----------------------------------------------------------------------------------------------------
+
+def load_crowd_set(name):
+    "A zheng_* set as (L, gold per row (-1 = none), k); (item, worker) repeats keep the last answer."
+    from crowd_ws.lf import crowd_label_matrix
+    d = BENCH_DATA / name
+    ans = pd.read_csv(d / "answers.csv", dtype={"item": str, "worker": str})
+    gold = pd.read_csv(d / "gold.csv", dtype={"item": str})
+    k = int(max(ans.label.max(), gold.label.max())) + 1
+    items = pd.unique(ans["item"])
+    L = crowd_label_matrix(ans, items, labels=range(k), split=False, min_answers=0, item_col="item", worker_col="worker",
+                           answer_col="label")
+    y = pd.Series(gold.label.values, index=gold["item"]).reindex(items).fillna(-1).astype(int).values
+    return L, y, k
+
+
+def load_wrench_set(name):
+    "A wrench_* set as dict of (L, y) for train/valid/test, and k."
+    d = BENCH_DATA / name
+    out = {}
+    for split in ("train", "valid", "test"):
+        df = pd.read_csv(d / f"{split}.csv")
+        out[split] = (df.filter(like="lf").values.astype(np.int64), df.y.values.astype(int))
+    k = len(json.loads((d / "label_names.json").read_text()))
+    return out, k
+
+
+def load_weather_set(subset):
+    "The full weather crowd table as (L, gold, k): 5 classes, or only Positive/Negative items and answers."
+    from crowd_ws.data import load_crowd_answers
+    from crowd_ws.lf import crowd_label_matrix
+    a = load_crowd_answers(WEATHER)
+    k = 5
+    if subset == "posneg":
+        a = a[a.gold.isin([0, 1])]
+        labels, k = (0, 1), 2
+    else:
+        labels = range(5)
+    items = pd.unique(a["item"])
+    L = crowd_label_matrix(a, items, labels=labels, split=False, min_answers=0, item_col="item", worker_col="worker",
+                           answer_col="label")
+    y = a.groupby("item").gold.first().reindex(items).values
+    return L, y, k
+
+
+def to_long(L):
+    "Crowd-Kit's input: a long table task, worker, label of the votes of L."
+    r, c = np.nonzero(L != -1)
+    return pd.DataFrame({"task": r, "worker": c, "label": L[r, c]})
+
+
+# ---- models --------------------------------------------------------------------------------------------------
+
+def fit_predict(model, L_fit, L_pred, k, seed=0, Y_dev=None):
+    "Probabilities (n_pred, k) of one model, fitted on L_fit (transductive peers fit on L_fit + L_pred)."
+    from crowd_ws import label_model as ours
+    if model == "ours_mv": return ours.MajorityLabelVoter(k).predict_proba(L_pred)
+    if model == "ours_lm": return ours.LabelModel(k).fit(L_fit, Y_dev=Y_dev, seed=seed).predict_proba(L_pred)
+    if model == "ours_lm_mc": return ours.LabelModel(k).fit(L_fit, Y_dev=Y_dev, seed=seed, em_steps=0).predict_proba(L_pred)
+    if model == "ours_ds": return ours.DawidSkene(k).fit(L_fit).predict_proba(L_pred)
+    if model == "snorkel_lm":
+        from snorkel.labeling.model import LabelModel
+        m = LabelModel(cardinality=k, verbose=False)
+        m.fit(L_fit, Y_dev=Y_dev, seed=seed, progress_bar=False)
+        return m.predict_proba(L_pred)
+    if model.startswith("crowdkit_"):
+        from crowdkit import aggregation as agg
+        same = L_fit is L_pred
+        L_all = L_pred if same else np.concatenate([L_fit, L_pred])
+        df = to_long(L_all)
+        algo = {"crowdkit_ds": lambda: agg.DawidSkene(n_iter=100), "crowdkit_glad": lambda: agg.GLAD(),
+                "crowdkit_mace": lambda: agg.MACE(random_state=seed), "crowdkit_wawa": lambda: agg.Wawa(),
+                "crowdkit_mmsr": lambda: agg.MMSR(random_state=seed), "crowdkit_mv": lambda: agg.MajorityVote()}[model]()
+        if hasattr(algo, "fit_predict_proba"): P = algo.fit_predict_proba(df)
+        else:  # MMSR gives hard labels only
+            hard = algo.fit_predict(df)
+            P = pd.DataFrame(np.eye(k)[hard.values.astype(int)], index=hard.index, columns=range(k))
+        full = np.full((len(L_all), k), 1.0 / k)
+        cols = [c for c in P.columns if 0 <= int(c) < k]
+        full[np.ix_(P.index.values.astype(int), np.array(cols, dtype=int))] = P[cols].values
+        return full if same else full[len(L_fit):]
+    raise ValueError(model)
+
+
+def accuracy(P, y, k):
+    from crowd_ws.analysis import probs_to_preds
+    keep = y != -1
+    return float((probs_to_preds(P[keep], tie_break_policy="random") == y[keep]).mean())
+
+
+# ---- jobs ----------------------------------------------------------------------------------------------------
+
+def _preimport(model):
+    "Import the model's library before timing (a long-lived process has paid this already)."
+    import crowd_ws.label_model  # noqa: F401
+    if model.startswith("snorkel"): import snorkel.labeling.model, torch  # noqa: F401,E401
+    if model.startswith("crowdkit"): import crowdkit.aggregation  # noqa: F401
+
+
+def job_accuracy(spec):
+    ds, model, k = spec["dataset"], spec["model"], None
+    Y_dev = None
+    if ds.startswith("zheng_"): L, y, k = load_crowd_set(ds); L_fit = L_pred = L
+    elif ds.startswith("weather_"): L, y, k = load_weather_set(ds.split("_", 1)[1]); L_fit = L_pred = L
+    else:
+        sets, k = load_wrench_set(ds)
+        (L_fit, _), (L_pred, y), Y_dev = sets["train"], sets["test"], sets["valid"][1]
+    _preimport(model)
+    t0 = time.perf_counter()
+    P = fit_predict(model, L_fit, L_pred, k, Y_dev=Y_dev if model in ("ours_lm", "ours_lm_mc", "snorkel_lm") else None)
+    return {"accuracy": accuracy(P, y, k), "seconds": time.perf_counter() - t0}
+
+
+def job_label_model_speed(spec):
+    "Fit + predict time and peak memory above the input, `repeats` times in this process (input built once)."
+    from crowd_ws.data import make_crowd
+    n, m, k, model = spec["n"], spec["m"], spec["k"], spec["model"]
+    c = make_crowd(n, m, cardinality=k, seed=spec.get("seed", 0))
+    y, L = c.y, c.L.astype(np.int64)  # int64, as appliers produce it, for every library
+    del c
+    voted = (L != -1).any(1)  # Crowd-Kit only sees items with votes: score every model on those
+    _preimport(model)
+    if model.startswith("crowdkit_"):
+        from crowdkit import aggregation as agg
+        data = to_long(L); del L
+        run = lambda: agg.DawidSkene(n_iter=100).fit_predict_proba(data)
+    else:
+        run = lambda: fit_predict(model, L, L, k)
+    secs, mems = [], []
+    for _ in range(spec.get("repeats", 3)):
+        base = reset_peak(); t0 = time.perf_counter()
+        P = run()
+        secs.append(time.perf_counter() - t0); mems.append(peak_above(base))
+    P = run()
+    if model.startswith("crowdkit_"):
+        P = P.reindex(columns=range(k), fill_value=0.0).sort_index()
+        preds, truth = P.values.argmax(1), y[P.index.values]
+    else:
+        preds, truth = P.argmax(1)[voted], y[voted]
+    return {"seconds": float(np.median(secs)), "all_seconds": secs, "peak_mb": mems[0],  # the first run: later ones may reuse memory the process kept
+            "accuracy": float((preds == truth).mean())}
+
+
+def _tutorial_lfs(lib, workers_only):
+    "The tutorial's 139 (or 136 worker) LFs written with `lib`'s classes; the same Python functions for both."
+    from crowd_ws.data import load_data
+    crowd_answers, df_train, df_dev, df_test = load_data(WEATHER)
+    if lib == "ours":
+        from crowd_ws.lf import LabelingFunction, labeling_function, preprocessor
+    else:
+        from snorkel.labeling import LabelingFunction, labeling_function
+        from snorkel.preprocess import preprocessor
+    from textblob import TextBlob
+    g = crowd_answers.groupby("worker_id")
+    worker_dicts = {w: dict(zip(d.index, d.answer)) for w, d in ((w, g.get_group(w)) for w in g.groups) if len(d) > 10}
+
+    def f_pos(x, worker_dict): return 1 if worker_dict.get(x.tweet_id) == 1 else -1
+    def f_neg(x, worker_dict): return 0 if worker_dict.get(x.tweet_id) == 0 else -1
+    # unique names: Snorkel 0.10's applier refuses the tutorial's duplicate names
+    lfs = [LabelingFunction(f"worker_{w}_{tag}", f=f, resources={"worker_dict": d})
+           for f, tag in ((f_pos, "pos"), (f_neg, "neg")) for w, d in worker_dicts.items()]
+
+    @preprocessor(memoize=True)
+    def textblob_polarity(x):
+        x.polarity = TextBlob(x.tweet_text).polarity
+        return x
+
+    @labeling_function(pre=[textblob_polarity])
+    def polarity_positive(x): return 1 if x.polarity > 0.3 else -1
+
+    @labeling_function(pre=[textblob_polarity])
+    def polarity_negative(x): return 0 if x.polarity < -0.25 else -1
+
+    @labeling_function(pre=[textblob_polarity])
+    def polarity_negative_2(x): return 0 if x.polarity <= 0.3 else -1
+
+    if not workers_only: lfs = [polarity_positive, polarity_negative, polarity_negative_2] + lfs
+    TextBlob("warm up the lexicon").polarity
+    return lfs, textblob_polarity, df_train, df_dev
+
+
+def job_lf_apply(spec):
+    import warnings
+    lib, reps = spec["lib"], spec.get("repeats", 5)
+    lfs, pre, df, _ = _tutorial_lfs(lib, spec["lfs"] == "workers")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if lib == "ours":
+            from crowd_ws.apply import PandasLFApplier
+            applier = PandasLFApplier(lfs)
+            run = lambda: applier.apply(df, progress_bar=False)
+            clear = pre.cache_clear
+        else:
+            from snorkel.labeling import PandasLFApplier
+            applier = PandasLFApplier(lfs)
+            run = lambda: applier.apply(df, progress_bar=False)
+            clear = pre.reset_cache
+        times = []
+        for _ in range(reps):
+            if spec["cache"] == "cold": clear()
+            else: run()
+            t0 = time.perf_counter(); L = run(); times.append(time.perf_counter() - t0)
+    return {"rows_per_s": len(df) / float(np.median(times)), "shape": list(L.shape)}
+
+
+def job_crowd_matrix(spec):
+    from crowd_ws.data import make_crowd
+    from crowd_ws.lf import crowd_label_matrix
+    c = make_crowd(spec["n"], spec["m"], seed=0)
+    ans = c.answers.rename(columns={"item": "tweet_id", "worker": "worker_id", "label": "answer"})
+    items = np.arange(spec["n"])
+    times = []
+    for _ in range(spec.get("repeats", 3)):
+        t0 = time.perf_counter()
+        L = crowd_label_matrix(ans, items, labels=(0, 1), split=False, min_answers=0, item_col="tweet_id")
+        times.append(time.perf_counter() - t0)
+    assert (L == c.L).all()
+    return {"seconds": float(np.median(times)), "answers": int(len(ans))}
+
+
+def job_pipeline(spec):
+    "The tutorial's labelling pipeline: apply 139 LFs to train and dev, LF summary, LabelModel fit, predict."
+    import warnings
+    lib = spec["lib"]
+    t0 = time.perf_counter()
+    lfs, pre, df_train, df_dev = _tutorial_lfs(lib, False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if lib == "ours":
+            from crowd_ws.analysis import LFAnalysis, probs_to_preds
+            from crowd_ws.apply import PandasLFApplier
+            from crowd_ws.label_model import LabelModel
+        else:
+            from snorkel.analysis import metric_score  # noqa: F401
+            from snorkel.labeling import LFAnalysis, PandasLFApplier
+            from snorkel.labeling.model import LabelModel
+            from snorkel.utils import probs_to_preds
+        applier = PandasLFApplier(lfs)
+        L_train, L_dev = applier.apply(df_train, progress_bar=False), applier.apply(df_dev, progress_bar=False)
+        LFAnalysis(L_dev, lfs).lf_summary(df_dev.sentiment.values)
+        lm = LabelModel(cardinality=2, verbose=False)
+        lm.fit(L_train, n_epochs=100, seed=123, log_freq=20, l2=0.1, lr=0.01)
+        acc = float((probs_to_preds(lm.predict_proba(L_dev)) == df_dev.sentiment.values).mean())
+        lm.predict_proba(L_train)
+    return {"seconds": time.perf_counter() - t0, "dev_accuracy": acc}
+
+
+def job_end_model_seeds(spec):
+    "Fine-tuned encoder on the tutorial, several seeds (test accuracy)."
+    import warnings
+    from crowd_ws.data import load_crowd_answers, load_tweets
+    from crowd_ws.apply import PandasLFApplier
+    from crowd_ws.lf import crowd_label_matrix
+    from crowd_ws.label_model import LabelModel
+    from crowd_ws.end_model import TransformerClassifier
+    lfs, pre, df_train, df_dev = _tutorial_lfs("ours", False)
+    from crowd_ws.data import load_data
+    crowd_answers, _, _, df_test = load_data(WEATHER)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        L_train = PandasLFApplier(lfs).apply(df_train, progress_bar=False)
+        tw = load_tweets(WEATHER)
+        used = set(df_train.tweet_id) | set(df_dev.tweet_id) | set(df_test.tweet_id)
+        extra = tw[~tw.tweet_id.isin(used)]
+        workers = sorted({int(lf.name.split("_")[1]) for lf in lfs[3:]})  # worker_<id>_<pos|neg>
+        L_extra = np.concatenate([PandasLFApplier(lfs[:3]).apply(extra, progress_bar=False),
+                                  crowd_label_matrix(load_crowd_answers(WEATHER), extra.tweet_id, workers=workers, item_col="item",
+                                                     worker_col="worker", answer_col="label")], 1)
+    lm = LabelModel(2).fit(L_train, n_epochs=100, seed=123, l2=0.1, lr=0.01)
+    texts = list(df_train.tweet_text) + list(extra.tweet_text)
+    Q = lm.predict_proba(np.concatenate([L_train, L_extra]))
+    accs = []
+    for seed in spec["seeds"]:
+        clf = TransformerClassifier(epochs=2, lr=1e-4, train_layers=3, seed=seed).fit(texts, Q)
+        accs.append(clf.score(list(df_test.tweet_text), df_test.sentiment.values))
+    return {"accuracies": accs}
+
+
+JOBS = {"accuracy": job_accuracy, "label_model_speed": job_label_model_speed, "lf_apply": job_lf_apply,
+        "crowd_matrix": job_crowd_matrix, "pipeline": job_pipeline, "end_model_seeds": job_end_model_seeds}
+
+if __name__ == "__main__":
+    spec = json.loads(sys.argv[1])
+    print(json.dumps(JOBS[spec["job"]](spec)))

@@ -1,0 +1,282 @@
+"""Run every benchmark and write tests/bench/RESULTS.md.
+
+    python tests/bench/run.py --quick     # under 10 minutes on 2 cores
+    python tests/bench/run.py --full      # everything: all sizes, all peers, long time limits
+
+Needs the `bench` extra (snorkel, crowd-kit) and ../shared/data beside the clone. Every measurement runs in its
+own process (jobs.py) with a time limit; failures and time-outs are recorded as such.
+"""
+import argparse
+import datetime
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+OUT = HERE / "RESULTS.md"
+
+CROWD_SETS = ["zheng_d_product", "zheng_d_possent", "zheng_s_rel", "zheng_s_adult"]
+WS_SETS = ["wrench_youtube", "wrench_trec"]
+WEATHER_SETS = ["weather_full", "weather_posneg"]
+OURS = ["ours_mv", "ours_ds", "ours_lm", "ours_lm_mc"]
+PEERS = ["snorkel_lm", "crowdkit_ds", "crowdkit_glad", "crowdkit_mace", "crowdkit_wawa", "crowdkit_mmsr"]
+NAMES = {"ours_mv": "MV (ours)", "ours_ds": "DawidSkene (ours)", "ours_lm": "LabelModel (ours)",
+         "ours_lm_mc": "LabelModel, no EM polish (ours)", "snorkel_lm": "Snorkel LabelModel", "crowdkit_ds": "Crowd-Kit DS",
+         "crowdkit_glad": "Crowd-Kit GLAD", "crowdkit_mace": "Crowd-Kit MACE", "crowdkit_wawa": "Crowd-Kit Wawa",
+         "crowdkit_mmsr": "Crowd-Kit MMSR"}
+PUBLISHED = {  # shared/data/bench/README.md: Crowd-Kit paper (JOSS 2024) and measured MV
+    "zheng_d_product": {"MV": 0.897, "Wawa": 0.897, "DS": 0.940, "GLAD": 0.928, "MACE": 0.929},
+    "zheng_d_possent": {"MV": 0.932, "Wawa": 0.951, "DS": 0.960, "GLAD": 0.948, "MACE": 0.950, "MMSR": 0.937},
+    "zheng_s_rel": {"MV": 0.536, "Wawa": 0.557, "DS": 0.615, "GLAD": 0.511, "MACE": 0.501, "MMSR": 0.425},
+    "zheng_s_adult": {"MV": 0.763, "Wawa": 0.766, "DS": 0.748, "GLAD": 0.760, "MACE": 0.763, "MMSR": 0.751},
+    "wrench_youtube": {"MV": 0.776}, "wrench_trec": {"MV": 0.576},
+    "weather_full": {"GLAD": 0.982, "MV": "0.963-0.979", "Snorkel LM": 0.936, "Crowd-Kit DS": 0.921},
+}
+
+
+def run_job(spec, timeout):
+    "Run one job in its own process; returns its JSON result, or {'error': ...}."
+    t0 = time.time()
+    try:
+        r = subprocess.run([sys.executable, str(HERE / "jobs.py"), json.dumps(spec)], capture_output=True, text=True,
+                           timeout=timeout, cwd=HERE)
+    except subprocess.TimeoutExpired:
+        return {"error": f"timeout (>{timeout:.0f} s)"}
+    if r.returncode != 0:
+        last = (r.stderr.strip().splitlines() or ["?"])[-1]
+        return {"error": "failed: " + last[:160]}
+    out = json.loads(r.stdout.strip().splitlines()[-1])
+    out["wall"] = time.time() - t0
+    return out
+
+
+def log(msg): print(msg, flush=True)
+
+
+# ---- sections ------------------------------------------------------------------------------------------------
+
+def section_accuracy(quick):
+    timeout = 60 if quick else 900
+    sets = CROWD_SETS + WS_SETS + WEATHER_SETS
+    models = OURS + PEERS
+    specs = [dict(job="accuracy", dataset=d, model=m) for d in sets for m in models]
+    with ThreadPoolExecutor(2) as ex:  # accuracy is not timed: two at a time
+        res = list(ex.map(lambda s: run_job(s, timeout), specs))
+    table = {}
+    for s, r in zip(specs, res):
+        table.setdefault(s["dataset"], {})[s["model"]] = r
+        log(f"  accuracy {s['dataset']:<16} {s['model']:<14} {r.get('accuracy', r.get('error'))}")
+    return {"sets": sets, "models": models, "table": table, "timeout": timeout}
+
+
+def section_lf(quick):
+    out = {}
+    for lfs, cache in (("all", "cold"), ("all", "warm"), ("workers", "cold")):
+        for lib in ("ours", "snorkel"):
+            out[(lfs, cache, lib)] = r = run_job(dict(job="lf_apply", lib=lib, lfs=lfs, cache=cache, repeats=5), 300)
+            log(f"  lf_apply {lfs} {cache} {lib}: {r}")
+    out["matrix"] = r = run_job(dict(job="crowd_matrix", n=100_000, m=30, repeats=3), 300)
+    log(f"  crowd_label_matrix: {r}")
+    return out
+
+
+def section_pipeline(quick):
+    out = {}
+    for lib in ("ours", "snorkel"):
+        runs = [run_job(dict(job="pipeline", lib=lib), 300) for _ in range(3)]
+        out[lib] = runs
+        log(f"  pipeline {lib}: {[r.get('seconds', r.get('error')) for r in runs]}")
+    return out
+
+
+def section_speed(quick):
+    if quick:
+        configs = [(10_000, 10, 2), (100_000, 10, 2), (100_000, 100, 5), (1_000_000, 10, 2), (1_000_000, 100, 2)]
+    else:
+        configs = [(n, m, k) for n in (10_000, 100_000, 1_000_000) for m in (10, 100) for k in (2, 5)]
+    out = {}
+    for n, m, k in configs:
+        for model in ("ours_lm", "snorkel_lm", "ours_ds", "crowdkit_ds"):
+            if quick and model == "crowdkit_ds" and n * m > 10_000_000:
+                out[(n, m, k, model)] = {"error": "skipped in quick mode (about 2 minutes; run --full)"}
+                continue
+            out[(n, m, k, model)] = r = run_job(dict(job="label_model_speed", n=n, m=m, k=k, model=model, repeats=3),
+                                                600 if quick else 1800)
+            log(f"  speed n={n} m={m} k={k} {model}: {r}")
+    return {"configs": configs, "table": out}
+
+
+def section_end_model(quick):
+    seeds = [0, 1, 2, 3, 4]
+    r = run_job(dict(job="end_model_seeds", seeds=seeds), 1800)
+    log(f"  end model seeds: {r}")
+    return {"seeds": seeds, "result": r}
+
+
+# ---- report --------------------------------------------------------------------------------------------------
+
+def fmt(r, key="accuracy", spec="{:.3f}"):
+    if r is None: return "-"
+    if "error" in r: return r["error"].split(":")[0] if r["error"].startswith("failed") else r["error"]
+    return spec.format(r[key])
+
+
+def versions():
+    import importlib.metadata as md
+    v = {"python": platform.python_version()}
+    for p in ("crowd_ws", "numpy", "pandas", "scipy", "scikit-learn", "torch", "snorkel", "crowd-kit", "dask"):
+        try: v[p] = md.version(p)
+        except md.PackageNotFoundError: v[p] = "not installed"
+    return v
+
+
+def machine():
+    cpu = next((l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines() if l.startswith("model name")), "?")
+    mem = next((int(l.split()[1]) / 2**20 for l in Path("/proc/meminfo").read_text().splitlines() if l.startswith("MemTotal")), 0)
+    return f"{os.cpu_count()} cores ({cpu}), {mem:.0f} GB RAM, {platform.system()} {platform.release()}"
+
+
+def report_accuracy(acc):
+    sets, models, t = acc["sets"], acc["models"], acc["table"]
+    lines = ["## 1. Accuracy on real label sets", "",
+             "Accuracy on items with gold labels. Crowd sets (`zheng_*`, weather): every model sees all answers "
+             "((item, worker) repeats de-duplicated, last answer kept). WRENCH sets: our models and Snorkel's fit on "
+             "`train` (class balance from `valid` labels) and predict `test`; Crowd-Kit's models are transductive, so "
+             "they fit on train + test votes (no labels) and are scored on test. Ties (and items with no votes) are "
+             "broken by the deterministic 'random' rule of `probs_to_preds` (row i takes tied class i mod t). "
+             f"Time limit per model and set: {acc['timeout']} s.", "",
+             "| set | " + " | ".join(NAMES[m] for m in models) + " | published |", "|---" * (len(models) + 2) + "|"]
+    for d in sets:
+        pub = PUBLISHED.get(d, {})
+        lines.append(f"| {d} | " + " | ".join(fmt(t[d].get(m)) for m in models) + " | "
+                     + (", ".join(f"{k} {v}" for k, v in pub.items()) or "-") + " |")
+    ok = lambda m: [d for d in sets if "accuracy" in t[d].get(m, {})]
+    mean = lambda m, ds: sum(t[d][m]["accuracy"] for d in ds) / len(ds)
+    lines.append("| **mean (sets it ran on)** | " + " | ".join(
+        f"**{mean(m, ok(m)):.3f}** ({len(ok(m))}/{len(sets)})" if ok(m) else "-" for m in models) + " | |")
+    complete = [m for m in models if len(ok(m)) == len(sets)]
+    ours = [m for m in complete if m.startswith("ours")]
+    peers = [m for m in complete if not m.startswith("ours")]
+    lines += [""]
+    if ours and peers:
+        bo, bp = max(ours, key=lambda m: mean(m, sets)), max(peers, key=lambda m: mean(m, sets))
+        verdict = "at or above" if mean(bo, sets) >= mean(bp, sets) else "BELOW"
+        lines.append(f"Over all {len(sets)} sets, our best model ({NAMES[bo]}, mean {mean(bo, sets):.3f}) is **{verdict}** the "
+                     f"best peer that ran on every set ({NAMES[bp]}, mean {mean(bp, sets):.3f}). Peers that failed or timed "
+                     f"out somewhere: {', '.join(NAMES[m] for m in models if m not in complete) or 'none'}.")
+        for m in models:
+            if m in complete or not ok(m): continue
+            common = ok(m)
+            lines.append(f"- On the {len(common)} sets where {NAMES[m]} ran: {NAMES[m]} {mean(m, common):.3f}, "
+                         f"{NAMES[bo]} {mean(bo, common):.3f}.")
+    return lines
+
+
+def report_lf(lf):
+    lines = ["## 2a. Applying labelling functions (the tutorial's LFs, 187 training tweets)", "",
+             "Rows per second, median of 5 runs in one process each. 'cold': the TextBlob memo cache is cleared before "
+             "each run, so TextBlob really runs (its lexicon is loaded before timing, for both); 'warm': cached. "
+             "Both libraries get the same Python LF functions; worker LFs have unique names (Snorkel 0.10 refuses "
+             "the tutorial's duplicate names).", "",
+             "| LFs | cache | crowd_ws rows/s | Snorkel rows/s | ratio | target |", "|---|---|---|---|---|---|"]
+    for lfs, cache in (("all", "cold"), ("all", "warm"), ("workers", "cold")):
+        a, b = lf[(lfs, cache, "ours")], lf[(lfs, cache, "snorkel")]
+        ratio = f"{a['rows_per_s'] / b['rows_per_s']:.1f}x" if "rows_per_s" in a and "rows_per_s" in b else "-"
+        lines.append(f"| {'139 (all)' if lfs == 'all' else '136 (workers)'} | {cache} | {fmt(a, 'rows_per_s', '{:,.0f}')} | "
+                     f"{fmt(b, 'rows_per_s', '{:,.0f}')} | {ratio} | {'10x' if lfs == 'all' else '-'} |")
+    m = lf["matrix"]
+    lines += ["", f"`crowd_label_matrix` from {m.get('answers', 0):,} answers (100,000 items x 30 workers): "
+              f"{fmt(m, 'seconds', '{:.2f}')} s (median of 3; target: under 2 s for 1,000,000 answers)."]
+    return lines
+
+
+def report_pipeline(p):
+    med = lambda rs: sorted(r["seconds"] for r in rs if "seconds" in r)[len(rs) // 2] if all("seconds" in r for r in rs) else None
+    a, b = med(p["ours"]), med(p["snorkel"])
+    lines = ["## 3. The tutorial's labelling pipeline end to end", "",
+             "Fresh process each run, median of 3: load the data, build the 139 LFs, apply them to train and dev, "
+             "LF summary on dev, LabelModel fit (the tutorial's settings) and predictions. Embeddings and the end "
+             "model are left out: both libraries would run the same transformer code.", "",
+             "| | crowd_ws | Snorkel | ratio |", "|---|---|---|---|"]
+    if a and b:
+        lines.append(f"| wall time (s) | {a:.2f} | {b:.2f} | {b / a:.1f}x |")
+        lines.append(f"| dev accuracy | {p['ours'][0]['dev_accuracy']:.3f} | {p['snorkel'][0]['dev_accuracy']:.3f} | |")
+    else:
+        lines.append(f"| runs | {p['ours']} | {p['snorkel']} | |")
+    return lines
+
+
+def report_speed(sp):
+    t = sp["table"]
+    lines = ["## 2b. Label models: fit + predict time and peak memory", "",
+             "Synthetic one-coin-per-class Dawid-Skene crowds from `make_crowd` (accuracy U(0.55, 0.95), coverage "
+             "U(0.2, 0.5), seed 0), the same data for both sides: an int64 label matrix for crowd_ws and Snorkel, the "
+             "same votes as a long table for Crowd-Kit. Time: median of 3 runs in one process (the library imported "
+             "first). Memory: peak resident memory above the input during the first run. Accuracy on items with at "
+             "least one vote. Default settings everywhere (Snorkel: 100 epochs; Crowd-Kit DS: 100 iterations; ours: "
+             "LabelModel 100 epochs + 3 EM steps, DawidSkene to convergence).", "",
+             "| n | m | k | LabelModel s (ours / Snorkel) | speed-up | peak MB (ours / Snorkel) | memory ratio | acc (ours / Snorkel) "
+             "| DawidSkene s (ours / Crowd-Kit) | speed-up | peak MB (ours / CK) | acc (ours / CK) |",
+             "|---" * 12 + "|"]
+    def pair(a, b, key, f):
+        return f"{fmt(t[a], key, f)} / {fmt(t[b], key, f)}"
+    def ratio(a, b, key, inv=False):
+        ra, rb = t[a], t[b]
+        if key not in ra or key not in rb or not ra[key]: return "-"
+        return f"{(ra[key] / rb[key]) if inv else (rb[key] / ra[key]):.1f}x"
+    for n, m, k in sp["configs"]:
+        lm, sn, ds, ck = [(n, m, k, x) for x in ("ours_lm", "snorkel_lm", "ours_ds", "crowdkit_ds")]
+        lines.append(f"| {n:,} | {m} | {k} | {pair(lm, sn, 'seconds', '{:.2f}')} | {ratio(lm, sn, 'seconds')} | "
+                     f"{pair(lm, sn, 'peak_mb', '{:.0f}')} | {ratio(lm, sn, 'peak_mb', inv=True)} | {pair(lm, sn, 'accuracy', '{:.4f}')} | "
+                     f"{pair(ds, ck, 'seconds', '{:.2f}')} | {ratio(ds, ck, 'seconds')} | {pair(ds, ck, 'peak_mb', '{:.0f}')} | "
+                     f"{pair(ds, ck, 'accuracy', '{:.4f}')} |")
+    lines += ["", "Memory ratio = ours / peer (a quarter or less is the target at 10^6 x 100). Speed-up = peer time / our time "
+              "(targets at 10^6 x 100: LabelModel 3x, DawidSkene 10x)."]
+    return lines
+
+
+def report_end(e):
+    r = e["result"]
+    if "accuracies" not in r: return ["## 4. End model over seeds", "", f"{r}"]
+    a = r["accuracies"]
+    return ["## 4. End model over seeds (the tutorial notebook's last step)", "",
+            "MiniLM fine-tuned (top 3 layers, 2 epochs, lr 1e-4) on the LabelModel's probabilistic labels of the 187 "
+            "training tweets and 713 extra weather tweets; test accuracy on the tutorial's 50 test tweets.", "",
+            "| seed | " + " | ".join(map(str, e["seeds"])) + " | mean |", "|---" * (len(a) + 2) + "|",
+            "| test accuracy | " + " | ".join(f"{x:.2f}" for x in a) + f" | {sum(a) / len(a):.3f} |"]
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    g = ap.add_mutually_exclusive_group()
+    g.add_argument("--quick", action="store_true", help="under 10 minutes (default)")
+    g.add_argument("--full", action="store_true", help="all sizes and peers, long time limits")
+    ap.add_argument("--only", default="", help="comma-separated sections: accuracy,lf,pipeline,speed,end")
+    args = ap.parse_args()
+    quick = not args.full
+    only = set(filter(None, args.only.split(",")))
+    sections = [("accuracy", section_accuracy, report_accuracy), ("lf", section_lf, report_lf),
+                ("speed", section_speed, report_speed), ("pipeline", section_pipeline, report_pipeline)]
+    if not quick: sections.append(("end", section_end_model, report_end))
+    t0 = time.time()
+    body = []
+    for name, run, report in sections:
+        if only and name not in only: continue
+        log(f"== {name}")
+        body += report(run(quick)) + [""]
+    head = ["# Benchmarks: crowd_ws beside Snorkel and Crowd-Kit", "",
+            f"Generated by `python tests/bench/run.py {'--full' if not quick else '--quick'}` on "
+            f"{datetime.datetime.now().strftime('%Y-%m-%d %H:%M')} in {(time.time() - t0) / 60:.1f} minutes.", "",
+            f"- Machine: {machine()}", "- Versions: " + ", ".join(f"{k} {v}" for k, v in versions().items()),
+            f"- Threads: library defaults (OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}).", ""]
+    OUT.write_text("\n".join(head + body), encoding="utf-8")
+    log(f"wrote {OUT}")
+
+
+if __name__ == "__main__":
+    main()
