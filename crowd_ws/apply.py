@@ -60,6 +60,7 @@ def check_L(L, cardinality:int|None=None,  # when given, votes must be < cardina
         if np.issubdtype(L.dtype, np.floating): bad |= np.isfinite(L) & (L != np.round(np.nan_to_num(L)))
         r, c = np.nonzero(bad)
         raise ValueError(f"{what} must hold integer labels, got dtype {L.dtype} with {_bad_values(L[r, c], c, names)}")
+    if L.size == 0 or (L.min() >= -1 and (cardinality is None or L.max() < cardinality)): return L  # two cheap reductions
     bad = (L < -1) | ((L >= cardinality) if cardinality is not None else False)
     if bad.any():
         r, c = np.nonzero(bad)

@@ -15,7 +15,6 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import linear_sum_assignment
-from scipy.special import logsumexp
 from tqdm.auto import tqdm
 
 from .analysis import metric_score, probs_to_preds, _check_Y
@@ -192,8 +191,10 @@ def _class_balance(k:int, class_balance=None, Y=None) -> np.ndarray:
 # %% ../nbs/04_label_model.ipynb #8ed19c31
 def _softmax_rows(z):
     "Row-wise softmax and log-normaliser."
-    lz = logsumexp(z, axis=1, keepdims=True)
-    return np.exp(z - lz), lz[:, 0]
+    zmax = z.max(1, keepdims=True)
+    e = np.exp(z - zmax)  # in place of scipy's logsumexp: the same stable trick, without its per-call overhead
+    s = e.sum(1, keepdims=True)
+    return e / s, (zmax + np.log(s))[:, 0]
 
 def _posterior_block(block, log_prior, log_theta):
     "Posterior (B, k) and log-normaliser of one block; log_theta is (k_vote, m, k_true)."
@@ -219,11 +220,18 @@ def _ds_block(block, log_prior, log_theta):
     return (*_ds_stats(T, Is), np.array([lz.sum()]))
 
 # %% ../nbs/04_label_model.ipynb #3387a41b
-def _ds_params(counts, sums, smoothing):
-    "M-step: log prior (k,) and log confusion (k_vote, m, k_true) from statistics."
+def _one_sided(counts) -> np.ndarray:
+    "Sources whose votes (in the statistics `counts`, (k_vote, m, k_true)) all fall in one class."
+    return (counts.sum(2) > 0).sum(0) == 1
+
+def _ds_params(counts, sums, smoothing, one_sided=None):
+    "M-step: log prior (k,) and log theta (k_vote, m, k_true); one-sided sources get firing rates, the others confusions."
     prior = (sums + smoothing) / (sums + smoothing).sum()
     conf = counts + smoothing  # (k_vote, m, k_true)
     conf = conf / conf.sum(0, keepdims=True)
+    if one_sided is not None and one_sided.any():
+        k = counts.shape[0]
+        conf[:, one_sided] = (counts[:, one_sided] + smoothing) / (sums + (k + 1) * smoothing)  # P(votes a | y); abstain: the rest
     return np.log(prior), np.log(conf)
 
 def dawid_skene_posterior(L, confusion, class_balance) -> np.ndarray:
@@ -235,12 +243,14 @@ def dawid_skene_posterior(L, confusion, class_balance) -> np.ndarray:
 # %% ../nbs/04_label_model.ipynb #6d7473b7
 class DawidSkene(BaseLabelModel):
     "Dawid-Skene EM over per-source confusion matrices and class priors, streamed over blocks of L."
-    _params = ("cardinality", "n_iter", "tol", "smoothing", "n_iter_")
-    _arrays = ("log_prior_", "log_theta_")
+    _params = ("cardinality", "n_iter", "tol", "smoothing", "one_sided", "n_iter_")
+    _arrays = ("log_prior_", "log_theta_", "one_sided_")
     def __init__(self, cardinality:int=2, n_iter:int=100,
                  tol:float=1e-6,  # stop when the mean log-likelihood per item improves by less
-                 smoothing:float=0.01):  # Dirichlet pseudo-count on confusion counts and priors
-        self.cardinality, self.n_iter, self.tol, self.smoothing = cardinality, n_iter, tol, smoothing
+                 smoothing:float=0.01,  # Dirichlet pseudo-count on confusion counts and priors
+                 one_sided:str="rate"):  # sources voting one class: "rate" (firing rate per class) or "confusion" (classic)
+        if one_sided not in ("rate", "confusion"): raise ValueError(f"one_sided must be 'rate' or 'confusion', got {one_sided!r}")
+        self.cardinality, self.n_iter, self.tol, self.smoothing, self.one_sided = cardinality, n_iter, tol, smoothing, one_sided
 
     def _stats(self, L, fn, *args, y_known=None):
         "Block statistics, with known labels clamped (semi-supervised) when given."
@@ -268,15 +278,16 @@ def _ds_fit(self, L, y_known=None, progress_bar:bool=False):
         y_known = _check_Y(y_known, n, "y_known")
         if (y_known >= self.cardinality).any(): raise ValueError(f"y_known has labels outside -1 .. {self.cardinality - 1}")
     counts, sums, _ = self._stats(L, _ds_init_block, self.cardinality, y_known=y_known)
-    lp, lt = _ds_params(counts, sums, self.smoothing)
+    one = _one_sided(counts) if self.one_sided == "rate" else np.zeros(m, bool)
+    lp, lt = _ds_params(counts, sums, self.smoothing, one)
     prev, self.n_iter_ = -np.inf, 0
     for it in tqdm(range(self.n_iter), disable=not progress_bar, desc="Dawid-Skene EM"):
         counts, sums, ll = self._stats(L, _ds_block, lp, lt, y_known=y_known)
-        lp, lt = _ds_params(counts, sums, self.smoothing)
+        lp, lt = _ds_params(counts, sums, self.smoothing, one)
         self.n_iter_ = it + 1
         if ll[0] / max(n, 1) - prev < self.tol: break
         prev = ll[0] / max(n, 1)
-    self.log_prior_, self.log_theta_, self.m_, self.fitted_ = lp, lt, m, True
+    self.log_prior_, self.log_theta_, self.one_sided_, self.m_, self.fitted_ = lp, lt, one, m, True
     return self
 
 def _ds_predict_proba(self, L) -> np.ndarray:
@@ -287,28 +298,36 @@ def _ds_predict_proba(self, L) -> np.ndarray:
     return np.concatenate([f(b) for b in _blocks(L)]) if L.shape[0] else np.zeros((0, self.cardinality))
 
 def _ds_confusions(self) -> np.ndarray:
-    "Learned confusion matrices, (m, k_true, k_vote)."
-    return np.exp(self.log_theta_).transpose(1, 2, 0)
+    "Learned confusion matrices given that the source votes, (m, k_true, k_vote)."
+    theta = np.exp(self.log_theta_)
+    return (theta / theta.sum(0, keepdims=True)).transpose(1, 2, 0)
 
 def _ds_weights(self) -> np.ndarray:
-    "Each source's accuracy when it votes: sum_y prior_y * theta_j[y, y]."
-    return (np.exp(self.log_prior_) * np.diagonal(self.confusions(), axis1=1, axis2=2)).sum(1)
+    "Each source's accuracy when it votes: P(vote = Y | it votes)."
+    theta = np.exp(self.log_theta_).transpose(1, 2, 0) * np.exp(self.log_prior_)[:, None]  # (m, k_true, k_vote): P(y, vote a)
+    return np.diagonal(theta, axis1=1, axis2=2).sum(1) / theta.sum((1, 2))
 
 DawidSkene.fit, DawidSkene.predict_proba, DawidSkene.confusions, DawidSkene.get_weights = _ds_fit, _ds_predict_proba, _ds_confusions, _ds_weights
 
 # %% ../nbs/04_label_model.ipynb #40c15d02
 def _overlap_block(block, k):
-    "(Psi^T Psi, rows) of one block, Psi class-major (column a*m + j)."
+    "(Psi^T Psi, rows, majority-vote class shares summed over rows with votes) of one block, Psi class-major."
     _check_block(block, k)
     P = np.concatenate(_indicators(block, k), axis=1)
-    return (P.T @ P).astype(np.float64), np.array([len(block)])
+    c = P.reshape(len(block), k, -1).sum(2)  # votes per class
+    tot = c.sum(1, keepdims=True)
+    return (P.T @ P).astype(np.float64), np.array([len(block)]), (c / np.maximum(tot, 1)).sum(0).astype(np.float64)
+
+def _overlap_stats(L, k:int):
+    "O (see `overlap_matrix`) and the majority vote's class shares, in one pass over L."
+    m = L.shape[1]
+    O, n, mv = _map_reduce(L, _overlap_block, k)
+    order = (np.arange(k)[None, :] * m + np.arange(m)[:, None]).ravel()  # j*k + a -> a*m + j
+    return O[np.ix_(order, order)] / max(n[0], 1), mv / max(mv.sum(), 1e-12)
 
 def overlap_matrix(L, k:int) -> np.ndarray:
     "O = psi^T psi / n, (m*k, m*k), rows and columns ordered (source j, class a) -> j*k + a."
-    m = L.shape[1]
-    O, n = _map_reduce(L, _overlap_block, k)
-    order = (np.arange(k)[None, :] * m + np.arange(m)[:, None]).ravel()  # j*k + a -> a*m + j
-    return O[np.ix_(order, order)] / max(n[0], 1)
+    return _overlap_stats(L, k)[0]
 
 # %% ../nbs/04_label_model.ipynb #38ac1fc0
 def _mu_loss_grad(mu, O, p, mask, d, mu0, l2):
@@ -368,12 +387,23 @@ def _lm_block(block, log_p, log_mu_t):
     return _posterior_block(block, log_p, log_mu_t)[0]
 
 # %% ../nbs/04_label_model.ipynb #0ee2975a
-def _em_polish(L, mu, p, k, steps):
-    "Refine mu by `steps` EM steps that keep abstains uninformative."
+def _smooth_p(shares, floor:float=1e-3) -> np.ndarray:
+    "A class balance from (possibly zero) class shares: every class keeps at least about `floor`."
+    p = np.asarray(shares, float) / max(np.sum(shares), 1e-12) + floor
+    return p / p.sum()
+
+def _em_polish(L, mu, p, k, steps, fit_p=False):
+    "Refine mu (and p if `fit_p`) by EM steps: vote rates for one-sided sources, confusion x coverage for the others."
     for _ in range(steps):
         counts, sums, _ = _map_reduce(L, _ds_block, np.log(p), _log_mu(mu, k))  # counts: (k_vote, m, k_true)
-        mu = (counts / np.maximum(sums, 1e-12)).transpose(1, 0, 2).reshape(-1, k)
-    return mu
+        rate = counts / np.maximum(sums, 1e-12)
+        voted = counts.sum(0, keepdims=True)  # (1, m, k_true)
+        coverage = voted.sum(2, keepdims=True) / max(sums.sum(), 1e-12)
+        multi = ~_one_sided(counts)
+        rate[:, multi] = (counts / np.maximum(voted, 1e-12) * coverage)[:, multi]
+        mu = rate.transpose(1, 0, 2).reshape(-1, k)
+        if fit_p: p = _smooth_p(sums)
+    return mu, p
 
 # %% ../nbs/04_label_model.ipynb #a539911d
 logger = logging.getLogger("crowd_ws")
@@ -410,9 +440,11 @@ def _lm_fit(self, L_train, Y_dev=None, class_balance=None, n_epochs:int=100, lr:
     if m < 3: warnings.warn(f"LabelModel got {m} source(s): with fewer than 3 conditionally independent sources their accuracies are not identifiable; prefer MajorityLabelVoter or DawidSkene", stacklevel=2)
     if n == 0: raise ValueError("L_train has no rows")
     if Y_dev is not None: Y_dev = _check_Y(Y_dev, len(Y_dev), "Y_dev")
-    self.p_ = p = _class_balance(k, class_balance, Y_dev)
+    fit_p = class_balance is None and Y_dev is None
+    p = _class_balance(k, class_balance, Y_dev)
     self._log("Computing O...")
-    O = overlap_matrix(L_train, k)
+    O, mv_share = _overlap_stats(L_train, k)
+    if fit_p: p = _smooth_p(mv_share)  # estimated: the majority vote's class shares, refined by the EM polish
     d = np.diag(O).copy()
     src = np.repeat(np.arange(m), k)
     mask = src[:, None] != src[None, :]
@@ -428,7 +460,7 @@ def _lm_fit(self, L_train, Y_dev=None, class_balance=None, n_epochs:int=100, lr:
         mu = opt.step(mu, g)
     mu = _break_symmetry(np.clip(mu, 0, 1), p, k)
     if em_steps: self._log(f"Polishing \\mu with {em_steps} EM steps...")
-    self.mu_ = _em_polish(L_train, mu, p, k, em_steps)
+    self.mu_, self.p_ = _em_polish(L_train, mu, p, k, em_steps, fit_p)
     self.fitted_ = True
     self._log("Finished Training")
     return self

@@ -166,10 +166,10 @@ def job_label_model_speed(spec):
         run = lambda: fit_predict(model, L, L, k)
     secs, mems = [], []
     for _ in range(spec.get("repeats", 3)):
+        P = None  # free the previous run's output before measuring the next
         base = reset_peak(); t0 = time.perf_counter()
         P = run()
         secs.append(time.perf_counter() - t0); mems.append(peak_above(base))
-    P = run()
     if model.startswith("crowdkit_"):
         P = P.reindex(columns=range(k), fill_value=0.0).sort_index()
         preds, truth = P.values.argmax(1), y[P.index.values]
