@@ -80,6 +80,8 @@ def _prepare(L, k:int, m:int|None=None, what="L"):
     elif not np.issubdtype(L.dtype, np.integer): raise ValueError(f"{what} must hold integers, got dtype {L.dtype}")
     if m is not None and L.shape[1] != m:
         raise ValueError(f"{what} has {L.shape[1]} sources (columns) but the model was fitted on {m}")
+    if isinstance(L, np.ndarray) and L.dtype.itemsize > 1 and k <= 127:
+        L = L.astype(np.int8)  # one cheap copy (n*m bytes) that every later pass reads 2-8x faster than int64
     return L
 
 # %% ../nbs/04_label_model.ipynb #f5484da3
@@ -313,8 +315,10 @@ DawidSkene.fit, DawidSkene.predict_proba, DawidSkene.confusions, DawidSkene.get_
 def _overlap_block(block, k):
     "(Psi^T Psi, rows, majority-vote class shares summed over rows with votes) of one block, Psi class-major."
     _check_block(block, k)
-    P = np.concatenate(_indicators(block, k), axis=1)
-    c = P.reshape(len(block), k, -1).sum(2)  # votes per class
+    B, m = block.shape
+    P = np.empty((B, k * m), np.float32)
+    for a in range(k): P[:, a * m:(a + 1) * m] = block == a  # the indicators side by side, written in place
+    c = P.reshape(B, k, m).sum(2)  # votes per class
     tot = c.sum(1, keepdims=True)
     return (P.T @ P).astype(np.float64), np.array([len(block)]), (c / np.maximum(tot, 1)).sum(0).astype(np.float64)
 
