@@ -208,13 +208,16 @@ def _ds_stats(T, Is):
     "M-step statistics of one block: confusion counts (k_vote, m, k_true) and class sums."
     return np.stack([I.T @ T.astype(np.float32) for I in Is]).astype(np.float64), T.sum(0)
 
-def _ds_init_block(block, k):
-    "Statistics from majority-vote soft labels (vote shares; uniform where nobody voted)."
-    _check_block(block, k)
+def _mv_soft(block, k):
+    "Majority-vote soft labels: vote shares, uniform where nobody voted."
     c = _vote_counts(block, k).astype(float)
     tot = c.sum(1, keepdims=True)
-    T = np.where(tot > 0, c / np.maximum(tot, 1), 1 / k)
-    return (*_ds_stats(T, _indicators(block, k)), np.zeros(1))
+    return np.where(tot > 0, c / np.maximum(tot, 1), 1 / k)
+
+def _ds_init_block(block, k):
+    "Statistics from majority-vote soft labels."
+    _check_block(block, k)
+    return (*_ds_stats(_mv_soft(block, k), _indicators(block, k)), np.zeros(1))
 
 def _ds_block(block, log_prior, log_theta):
     "One EM pass over a block: E-step with current parameters, then its M-step statistics and log-likelihood."
@@ -261,8 +264,7 @@ class DawidSkene(BaseLabelModel):
         for b in _blocks(L):
             yk = y_known[s:s + len(b)]; s += len(b)
             if fn is _ds_init_block:
-                c = _vote_counts(b, self.cardinality).astype(float); tot = c.sum(1, keepdims=True)
-                T, Is, ll = np.where(tot > 0, c / np.maximum(tot, 1), 1 / self.cardinality), _indicators(b, self.cardinality), 0.0
+                T, Is, ll = _mv_soft(b, self.cardinality), _indicators(b, self.cardinality), 0.0
             else:
                 T, lz, Is = _posterior_block(b, *args); ll = lz.sum()
             T[yk >= 0] = np.eye(self.cardinality)[yk[yk >= 0]]
