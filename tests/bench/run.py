@@ -258,6 +258,7 @@ def main():
     g.add_argument("--quick", action="store_true", help="under 10 minutes (default)")
     g.add_argument("--full", action="store_true", help="all sizes and peers, long time limits")
     ap.add_argument("--only", default="", help="comma-separated sections: accuracy,lf,pipeline,speed,end")
+    ap.add_argument("--out", default=str(OUT), help="where to write the report (default: tests/bench/RESULTS.md)")
     args = ap.parse_args()
     quick = not args.full
     only = set(filter(None, args.only.split(",")))
@@ -278,8 +279,8 @@ def main():
             f"{datetime.datetime.now().strftime('%Y-%m-%d %H:%M')} in {(time.time() - t0) / 60:.1f} minutes.", "",
             f"- Machine: {machine()}", "- Versions: " + ", ".join(f"{k} {v}" for k, v in versions().items()),
             f"- Threads: library defaults (OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}).", ""]
-    OUT.write_text("\n".join(head + body), encoding="utf-8")
-    log(f"wrote {OUT}")
+    Path(args.out).write_text("\n".join(head + body), encoding="utf-8")
+    log(f"wrote {args.out}")
 
 
 if __name__ == "__main__":
