@@ -1,7 +1,8 @@
 """Run every benchmark and write tests/bench/RESULTS.md.
 
-    python tests/bench/run.py --quick     # under 10 minutes on 2 cores
-    python tests/bench/run.py --full      # everything: all sizes, all peers, long time limits
+    python tests/bench/run.py --quick     # under 10 minutes on 2 cores -> tests/bench/RESULTS.md
+    python tests/bench/run.py --full      # everything: all sizes, all peers, long time limits (about 25 minutes)
+                                          # -> tests/bench/RESULTS_full.md
 
 Needs the `bench` extra (snorkel, crowd-kit) and ../shared/data beside the clone. Every measurement runs in its
 own process (jobs.py) with a time limit; failures and time-outs are recorded as such.
@@ -258,7 +259,7 @@ def main():
     g.add_argument("--quick", action="store_true", help="under 10 minutes (default)")
     g.add_argument("--full", action="store_true", help="all sizes and peers, long time limits")
     ap.add_argument("--only", default="", help="comma-separated sections: accuracy,lf,pipeline,speed,end")
-    ap.add_argument("--out", default=str(OUT), help="where to write the report (default: tests/bench/RESULTS.md)")
+    ap.add_argument("--out", default=None, help="where to write the report (default: RESULTS.md, or RESULTS_full.md with --full)")
     args = ap.parse_args()
     quick = not args.full
     only = set(filter(None, args.only.split(",")))
@@ -279,8 +280,9 @@ def main():
             f"{datetime.datetime.now().strftime('%Y-%m-%d %H:%M')} in {(time.time() - t0) / 60:.1f} minutes.", "",
             f"- Machine: {machine()}", "- Versions: " + ", ".join(f"{k} {v}" for k, v in versions().items()),
             f"- Threads: library defaults (OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}).", ""]
-    Path(args.out).write_text("\n".join(head + body), encoding="utf-8")
-    log(f"wrote {args.out}")
+    out = Path(args.out) if args.out else OUT if quick else OUT.with_name("RESULTS_full.md")
+    out.write_text("\n".join(head + body), encoding="utf-8")
+    log(f"wrote {out}")
 
 
 if __name__ == "__main__":
