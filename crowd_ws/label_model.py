@@ -9,6 +9,7 @@ import itertools
 import json
 import logging
 import sys
+import threading
 import warnings
 from pathlib import Path
 
@@ -29,17 +30,32 @@ def _block_rows(n_cols:int, budget:int=1 << 24) -> int:
     "Rows per block so that one float32 indicator block holds about `budget` cells."
     return max(256, budget // max(1, n_cols))
 
+_scratch = threading.local()  # per thread: float32 buffers reused across the blocks of one pass (see `_blocks`)
+
 def _blocks(L, rows:int|None=None):
     "Yield dense int blocks of L's rows (sparse blocks are converted: stored label + 1 -> label)."
     n, m = L.shape
     rows = rows or _block_rows(m)
-    for s in range(0, n, rows):
-        b = L[s:s + rows]
-        yield (b.toarray() - 1) if sp.issparse(b) else np.asarray(b)
+    _scratch.bufs = {}  # a fresh 64 MB array costs more in page faults than filling it: reuse them within the pass
+    try:
+        for s in range(0, n, rows):
+            b = L[s:s + rows]
+            yield (b.toarray() - 1) if sp.issparse(b) else np.asarray(b)
+    finally:
+        _scratch.bufs = None  # freed when the pass ends
+
+def _buffer(key, shape) -> np.ndarray:
+    "A float32 array of `shape`: reused across the blocks of one pass over L (`_blocks`), fresh elsewhere."
+    bufs = getattr(_scratch, "bufs", None)
+    if bufs is None: return np.empty(shape, np.float32)
+    if key not in bufs or bufs[key].shape != shape: bufs[key] = np.empty(shape, np.float32)
+    return bufs[key]
 
 def _indicators(block:np.ndarray, k:int) -> list:
-    "Per class a, the float32 indicator [block == a]."
-    return [(block == a).astype(np.float32) for a in range(k)]
+    "Per class a, the float32 indicator [block == a] (valid until the next block of the pass)."
+    out = [_buffer(("I", a), block.shape) for a in range(k)]
+    for a, I in enumerate(out): np.equal(block, a, out=I, casting="unsafe")
+    return out
 
 # %% ../nbs/04_label_model.ipynb #e15d7f9a
 def _is_dask(L) -> bool: return type(L).__module__.startswith("dask")
@@ -318,8 +334,8 @@ def _overlap_block(block, k):
     "(Psi^T Psi, rows, majority-vote class shares summed over rows with votes) of one block, Psi class-major."
     _check_block(block, k)
     B, m = block.shape
-    P = np.empty((B, k * m), np.float32)
-    for a in range(k): P[:, a * m:(a + 1) * m] = block == a  # the indicators side by side, written in place
+    P = _buffer("P", (B, k * m))
+    for a in range(k): np.equal(block, a, out=P[:, a * m:(a + 1) * m], casting="unsafe")  # the indicators side by side
     c = P.reshape(B, k, m).sum(2)  # votes per class
     tot = c.sum(1, keepdims=True)
     return (P.T @ P).astype(np.float64), np.array([len(block)]), (c / np.maximum(tot, 1)).sum(0).astype(np.float64)
