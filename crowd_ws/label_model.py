@@ -222,7 +222,8 @@ def _posterior_block(block, log_prior, log_theta):
 
 def _ds_stats(T, Is):
     "M-step statistics of one block: confusion counts (k_vote, m, k_true) and class sums."
-    return np.stack([I.T @ T.astype(np.float32) for I in Is]).astype(np.float64), T.sum(0)
+    T32 = T.astype(np.float32)  # once, not once per class
+    return np.stack([I.T @ T32 for I in Is]).astype(np.float64), T.sum(0)
 
 def _mv_soft(block, k):
     "Majority-vote soft labels: vote shares, uniform where nobody voted."
