@@ -246,10 +246,17 @@ def _one_sided(counts) -> np.ndarray:
     "Sources whose votes (in the statistics `counts`, (k_vote, m, k_true)) all fall in one class."
     return (counts.sum(2) > 0).sum(0) == 1
 
-def _ds_params(counts, sums, smoothing, one_sided=None):
+def _one_coin(counts, smoothing) -> np.ndarray:
+    "Each source's one-coin confusion (k_vote, m, k_true): its overall accuracy on the diagonal, the rest spread evenly."
+    k = counts.shape[0]
+    acc = (np.einsum("aja->j", counts) + smoothing) / (counts.sum((0, 2)) + k * smoothing)
+    return np.where(np.eye(k, dtype=bool)[:, None, :], acc[None, :, None], ((1 - acc) / (k - 1))[None, :, None])
+
+def _ds_params(counts, sums, smoothing, one_sided=None, prior_votes:float=0.0):
     "M-step: log prior (k,) and log theta (k_vote, m, k_true); one-sided sources get firing rates, the others confusions."
     prior = (sums + smoothing) / (sums + smoothing).sum()
     conf = counts + smoothing  # (k_vote, m, k_true)
+    if prior_votes: conf = conf + prior_votes * _one_coin(counts, smoothing)
     conf = conf / conf.sum(0, keepdims=True)
     if one_sided is not None and one_sided.any():
         k = counts.shape[0]
@@ -265,14 +272,18 @@ def dawid_skene_posterior(L, confusion, class_balance) -> np.ndarray:
 # %% ../nbs/04_label_model.ipynb #6d7473b7
 class DawidSkene(BaseLabelModel):
     "Dawid-Skene EM over per-source confusion matrices and class priors, streamed over blocks of L."
-    _params = ("cardinality", "n_iter", "tol", "smoothing", "one_sided", "n_iter_")
+    _params = ("cardinality", "n_iter", "tol", "smoothing", "one_sided", "prior_votes", "n_iter_")
     _arrays = ("log_prior_", "log_theta_", "one_sided_")
     def __init__(self, cardinality:int=2, n_iter:int=100,
                  tol:float=1e-6,  # stop when the mean log-likelihood per item improves by less
                  smoothing:float=0.01,  # Dirichlet pseudo-count on confusion counts and priors
-                 one_sided:str="rate"):  # sources voting one class: "rate" (firing rate per class) or "confusion" (classic)
+                 one_sided:str="rate",  # sources voting one class: "rate" (firing rate per class) or "confusion" (classic)
+                 prior_votes:float|None=None):  # weight of each confusion row's one-coin prior; None: cardinality, 0: none
         if one_sided not in ("rate", "confusion"): raise ValueError(f"one_sided must be 'rate' or 'confusion', got {one_sided!r}")
+        if prior_votes is not None and not (np.isfinite(prior_votes) and prior_votes >= 0):
+            raise ValueError(f"prior_votes must be a finite number >= 0 (or None for the default), got {prior_votes!r}")
         self.cardinality, self.n_iter, self.tol, self.smoothing, self.one_sided = cardinality, n_iter, tol, smoothing, one_sided
+        self.prior_votes = float(cardinality if prior_votes is None else prior_votes)
 
     def _stats(self, L, fn, *args, y_known=None):
         "Block statistics, with known labels clamped (semi-supervised) when given."
@@ -300,11 +311,11 @@ def _ds_fit(self, L, y_known=None, progress_bar:bool=False):
         if (y_known >= self.cardinality).any(): raise ValueError(f"y_known has labels outside -1 .. {self.cardinality - 1}")
     counts, sums, _ = self._stats(L, _ds_init_block, self.cardinality, y_known=y_known)
     one = _one_sided(counts) if self.one_sided == "rate" else np.zeros(m, bool)
-    lp, lt = _ds_params(counts, sums, self.smoothing, one)
+    lp, lt = _ds_params(counts, sums, self.smoothing, one, self.prior_votes)
     prev, self.n_iter_ = -np.inf, 0
     for it in tqdm(range(self.n_iter), disable=not progress_bar, desc="Dawid-Skene EM"):
         counts, sums, ll = self._stats(L, _ds_block, lp, lt, y_known=y_known)
-        lp, lt = _ds_params(counts, sums, self.smoothing, one)
+        lp, lt = _ds_params(counts, sums, self.smoothing, one, self.prior_votes)
         self.n_iter_ = it + 1
         if ll[0] / max(n, 1) - prev < self.tol: break
         prev = ll[0] / max(n, 1)
