@@ -285,22 +285,61 @@ class DawidSkene(BaseLabelModel):
         self.cardinality, self.n_iter, self.tol, self.smoothing, self.one_sided = cardinality, n_iter, tol, smoothing, one_sided
         self.prior_votes = float(cardinality if prior_votes is None else prior_votes)
 
-    def _stats(self, L, fn, *args, y_known=None):
-        "Block statistics, with known labels clamped (semi-supervised) when given."
-        if y_known is None: return _map_reduce(L, fn, *args)
-        out, s = None, 0
-        for b in _blocks(L):
-            yk = y_known[s:s + len(b)]; s += len(b)
-            if fn is _ds_init_block:
-                T, Is, ll = _mv_soft(b, self.cardinality), _indicators(b, self.cardinality), 0.0
-            else:
-                T, lz, Is = _posterior_block(b, *args); ll = lz.sum()
-            T[yk >= 0] = np.eye(self.cardinality)[yk[yk >= 0]]
-            r = (*_ds_stats(T, Is), np.array([ll]))
-            out = r if out is None else _add(out, r)
-        return out
+
 
 # %% ../nbs/04_label_model.ipynb #254cf6f2
+def _votes_per_row(L) -> np.ndarray:
+    "How many sources vote on each item (one cheap pass over the blocks of L)."
+    return np.concatenate([np.zeros(0, np.int64)] + [np.count_nonzero(b >= 0, 1) for b in _blocks(L)])
+
+def _vote_matrix(L, k:int, per_row:np.ndarray) -> sp.csr_matrix:
+    "The votes of L one-hot: CSR (n, m*k), column j*k + a set where source j votes a (`per_row`: `_votes_per_row(L)`)."
+    n, m = L.shape
+    indptr = np.zeros(n + 1, np.int64 if per_row.sum() >= 2**31 else np.int32); np.cumsum(per_row, out=indptr[1:])
+    col, offset, s = np.empty(indptr[-1], np.int32), np.arange(m, dtype=np.int32) * k, 0
+    for b in _blocks(L):  # fill one preallocated array: fresh memory and copies cost more than the work
+        col[indptr[s]:indptr[s + len(b)]] = np.add(b, offset, dtype=np.int32)[b >= 0]; s += len(b)
+    return sp.csr_matrix((np.ones(len(col)), col, indptr), shape=(n, m * k))  # float64: every product sums in double precision
+
+def _vote_stats(Psi, T, k:int):
+    "M-step statistics from the vote matrix: counts (k_vote, m, k_true) and class sums."
+    m = Psi.shape[1] // k
+    return (Psi.T @ T).reshape(m, k, k).transpose(1, 0, 2), T.sum(0)
+
+def _vote_posterior(Psi, log_prior, log_theta):
+    "E-step from the vote matrix: posterior (n, k) and log-normaliser."
+    k, m = len(log_prior), log_theta.shape[1]
+    return _softmax_rows(Psi @ log_theta.transpose(1, 0, 2).reshape(m * k, k) + log_prior)  # row j*k + a: log theta[a, j, :]
+
+# %% ../nbs/04_label_model.ipynb #4f79cae8
+def _ds_em_votes(L, k, y_known, per_row):
+    "(initial statistics, statistics after an E-step with given parameters) from the vote matrix of an in-memory L."
+    Psi = _vote_matrix(L, k, per_row)
+    clamp = (lambda T: T) if y_known is None else (lambda T: np.where((y_known >= 0)[:, None], np.eye(k)[np.maximum(y_known, 0)], T))
+    def init():
+        c = Psi @ np.tile(np.eye(k), (Psi.shape[1] // k, 1))  # votes per class, (n, k)
+        tot = c.sum(1, keepdims=True)
+        return _vote_stats(Psi, clamp(np.where(tot > 0, c / np.maximum(tot, 1), 1 / k)), k)
+    def step(lp, lt):
+        T, lz = _vote_posterior(Psi, lp, lt)
+        return (*_vote_stats(Psi, clamp(T), k), lz.sum())
+    return init, step
+
+def _ds_em_blocks(L, k, y_known=None):
+    "The same two functions as passes over the blocks of L (Dask: where the blocks live)."
+    if y_known is not None: raise ValueError("y_known is supported for in-memory L only")
+    def step(lp, lt):
+        counts, sums, ll = _map_reduce(L, _ds_block, lp, lt)
+        return counts, sums, ll[0]
+    return (lambda: _map_reduce(L, _ds_init_block, k)[:2]), step
+
+def _ds_em(L, k, y_known):
+    "The vote matrix for an in-memory L unless dense two-class votes make block passes cheaper; block passes for Dask."
+    if _is_dask(L): return _ds_em_blocks(L, k, y_known)
+    per_row = _votes_per_row(L)
+    dense_cheaper = not sp.issparse(L) and per_row.sum() > L.shape[0] * L.shape[1] * (k - 1) / 4  # measured crossover
+    return _ds_em_blocks(L, k, y_known) if dense_cheaper and y_known is None else _ds_em_votes(L, k, y_known, per_row)
+
 def _ds_fit(self, L, y_known=None, progress_bar:bool=False):
     "Fit by EM from majority-vote soft labels; `y_known` (-1 = unknown) clamps some items' labels."
     L = _prepare(L, self.cardinality)
@@ -309,16 +348,17 @@ def _ds_fit(self, L, y_known=None, progress_bar:bool=False):
         if _is_dask(L): raise ValueError("y_known is supported for in-memory L only")
         y_known = _check_Y(y_known, n, "y_known")
         if (y_known >= self.cardinality).any(): raise ValueError(f"y_known has labels outside -1 .. {self.cardinality - 1}")
-    counts, sums, _ = self._stats(L, _ds_init_block, self.cardinality, y_known=y_known)
+    init, step = _ds_em(L, self.cardinality, y_known)
+    counts, sums = init()
     one = _one_sided(counts) if self.one_sided == "rate" else np.zeros(m, bool)
     lp, lt = _ds_params(counts, sums, self.smoothing, one, self.prior_votes)
     prev, self.n_iter_ = -np.inf, 0
     for it in tqdm(range(self.n_iter), disable=not progress_bar, desc="Dawid-Skene EM"):
-        counts, sums, ll = self._stats(L, _ds_block, lp, lt, y_known=y_known)
+        counts, sums, ll = step(lp, lt)
         lp, lt = _ds_params(counts, sums, self.smoothing, one, self.prior_votes)
         self.n_iter_ = it + 1
-        if ll[0] / max(n, 1) - prev < self.tol: break
-        prev = ll[0] / max(n, 1)
+        if ll / max(n, 1) - prev < self.tol: break
+        prev = ll / max(n, 1)
     self.log_prior_, self.log_theta_, self.one_sided_, self.m_, self.fitted_ = lp, lt, one, m, True
     return self
 
