@@ -217,69 +217,57 @@ def _tutorial_lfs(lib, workers_only):
     return lfs, textblob_polarity, df_train, df_dev
 
 
-def job_lf_apply(spec):
-    import warnings
-    lib, reps = spec["lib"], spec.get("repeats", 5)
-    lfs, pre, df, _ = _tutorial_lfs(lib, spec["lfs"] == "workers")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        if lib == "ours":
-            from crowd_ws.apply import PandasLFApplier
-            applier = PandasLFApplier(lfs)
-            run = lambda: applier.apply(df, progress_bar=False)
-            clear = pre.cache_clear
-        else:
-            from snorkel.labeling import PandasLFApplier
-            applier = PandasLFApplier(lfs)
-            run = lambda: applier.apply(df, progress_bar=False)
-            clear = pre.reset_cache
-        times = []
-        for _ in range(reps):
-            if spec["cache"] == "cold": clear()
-            else: run()
-            t0 = time.perf_counter(); L = run(); times.append(time.perf_counter() - t0)
-    return {"rows_per_s": len(df) / float(np.median(times)), "shape": list(L.shape)}
-
-
-def job_lf_floor(spec):
-    """The user's own code alone, cold: TextBlob on every row and every LF function called with its resources in a
-    bare loop over prebuilt data points (no framework, no checks, no memo). No applier that calls these Python
-    functions once per row can be faster; this bounds the ratio any applier can reach against Snorkel."""
+def _bare_loop(lfs, pre, df):
+    """The user's own code alone: TextBlob on every row and every LF function called with its resources in a bare
+    loop over prebuilt data points (no framework, no checks, no memo). No applier that calls these Python functions
+    once per row can be faster: the ceiling of any applier's ratio to Snorkel."""
     from types import SimpleNamespace
-    lfs, pre, df, _ = _tutorial_lfs("ours", spec["lfs"] == "workers")
     rows = [SimpleNamespace(**r) for r in df.to_dict("records")]
-    pre_f = pre.f
-    plain = [(lf.f, lf.resources) for lf in lfs if not lf.pre]
-    with_pre = [lf.f for lf in lfs if lf.pre]
-    times = []
-    for _ in range(spec.get("repeats", 5)):
-        t0 = time.perf_counter()
+    plain, with_pre = [(lf.f, lf.resources) for lf in lfs if not lf.pre], [lf.f for lf in lfs if lf.pre]
+    def run():
         for x in rows:
             if with_pre:
-                z = pre_f(SimpleNamespace(**vars(x)))
+                z = pre.f(SimpleNamespace(**vars(x)))
                 for f in with_pre: f(z)
             for f, r in plain: f(x, **r)
-        times.append(time.perf_counter() - t0)
-    return {"rows_per_s": len(df) / float(np.median(times))}
+    return run
 
 
-def job_lf_idiom(spec):
-    """The same 139 columns the crowd_ws way, cold: `crowd_label_matrix` for the 136 worker columns (no per-row Python),
-    `PandasLFApplier` for the 3 TextBlob LFs."""
+def job_lf_compare(spec):
+    """Our PandasLFApplier and Snorkel's on the tutorial's LFs (the same Python functions), timed in alternation in
+    one process so that both see the same machine: `rounds` rounds, each contender once per round in rotating order,
+    medians reported. 'cold' clears the TextBlob memo before each run, 'warm' runs once before. With all 139 LFs,
+    cold, two more contenders: the bare loop above, and the crowd_ws way (`crowd_label_matrix` for the 136 worker
+    columns, the applier for the 3 TextBlob LFs). Every contender's matrix is checked equal to ours."""
+    import warnings
     from crowd_ws.apply import PandasLFApplier
-    from crowd_ws.data import load_data
     from crowd_ws.lf import crowd_label_matrix
-    lfs, pre, df, _ = _tutorial_lfs("ours", False)
-    crowd_answers = load_data(WEATHER)[0]
-    applier = PandasLFApplier(lfs[:3])
-    run = lambda: np.hstack([applier.apply(df, progress_bar=False), crowd_label_matrix(crowd_answers, df.tweet_id)])
-    times = []
-    for _ in range(spec.get("repeats", 5)):
-        pre.cache_clear()
-        t0 = time.perf_counter(); L = run(); times.append(time.perf_counter() - t0)
-    pre.cache_clear()
-    assert (L == PandasLFApplier(lfs).apply(df, progress_bar=False)).all(), "the two ways must give the same matrix"
-    return {"rows_per_s": len(df) / float(np.median(times)), "shape": list(L.shape)}
+    from snorkel.labeling import PandasLFApplier as SnorkelLFApplier
+    from crowd_ws.data import load_data
+    workers_only, cold = spec["lfs"] == "workers", spec["cache"] == "cold"
+    ours, ours_pre, df, _ = _tutorial_lfs("ours", workers_only)
+    theirs, their_pre, _, _ = _tutorial_lfs("snorkel", workers_only)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        a_ours, a_theirs = PandasLFApplier(ours), SnorkelLFApplier(theirs)
+        runners = {"ours": (ours_pre.cache_clear, lambda: a_ours.apply(df, progress_bar=False)),
+                   "snorkel": (their_pre.reset_cache, lambda: a_theirs.apply(df, progress_bar=False))}
+        if cold and not workers_only:
+            crowd_answers, a_tb = load_data(WEATHER)[0], PandasLFApplier(ours[:3])
+            runners["bare_loop"] = (lambda: None, _bare_loop(ours, ours_pre, df))
+            runners["idiom"] = (ours_pre.cache_clear, lambda: np.hstack([a_tb.apply(df, progress_bar=False),
+                                                                         crowd_label_matrix(crowd_answers, df.tweet_id)]))
+        ref = runners["ours"][1]()
+        for name, (clear, run) in runners.items():
+            if name != "bare_loop": clear(); assert (np.asarray(run()) == ref).all(), f"{name} gives another matrix"
+        names, times = list(runners), {name: [] for name in runners}
+        for r in range(spec.get("rounds", 7)):
+            for name in names[r % len(names):] + names[:r % len(names)]:
+                clear, run = runners[name]
+                if cold: clear()
+                else: run()
+                t0 = time.perf_counter(); run(); times[name].append(time.perf_counter() - t0)
+    return {"shape": list(ref.shape), **{name: {"rows_per_s": len(df) / float(np.median(t))} for name, t in times.items()}}
 
 
 def job_crowd_matrix(spec):
@@ -355,7 +343,7 @@ def job_end_model_seeds(spec):
     return {"accuracies": accs}
 
 
-JOBS = {"accuracy": job_accuracy, "label_model_speed": job_label_model_speed, "lf_apply": job_lf_apply, "lf_floor": job_lf_floor, "lf_idiom": job_lf_idiom,
+JOBS = {"accuracy": job_accuracy, "label_model_speed": job_label_model_speed, "lf_compare": job_lf_compare,
         "crowd_matrix": job_crowd_matrix, "pipeline": job_pipeline, "end_model_seeds": job_end_model_seeds}
 
 if __name__ == "__main__":

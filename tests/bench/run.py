@@ -78,12 +78,8 @@ def section_accuracy(quick):
 def section_lf(quick):
     out = {}
     for lfs, cache in (("all", "cold"), ("all", "warm"), ("workers", "cold")):
-        for lib in ("ours", "snorkel"):
-            out[(lfs, cache, lib)] = r = run_job(dict(job="lf_apply", lib=lib, lfs=lfs, cache=cache, repeats=5), 300)
-            log(f"  lf_apply {lfs} {cache} {lib}: {r}")
-    for job in ("lf_floor", "lf_idiom"):
-        out[job] = r = run_job(dict(job=job, lfs="all", repeats=5), 300)
-        log(f"  {job}: {r}")
+        out[(lfs, cache)] = r = run_job(dict(job="lf_compare", lfs=lfs, cache=cache, rounds=7), 300)
+        log(f"  lf_compare {lfs} {cache}: {r}")
     out["matrix"] = r = run_job(dict(job="crowd_matrix", n=100_000, m=30, repeats=3), 300)
     log(f"  crowd_label_matrix: {r}")
     return out
@@ -182,25 +178,29 @@ def report_accuracy(acc):
 
 def report_lf(lf):
     lines = ["## 2a. Applying labelling functions (the tutorial's LFs, 187 training tweets)", "",
-             "Rows per second, median of 5 runs in one process each. 'cold': the TextBlob memo cache is cleared before "
-             "each run, so TextBlob really runs (its lexicon is loaded before timing, for both); 'warm': cached. "
-             "Both libraries get the same Python LF functions; worker LFs have unique names (Snorkel 0.10 refuses "
-             "the tutorial's duplicate names).", "",
+             "Rows per second. Both libraries get the same Python LF functions (worker LFs with unique names: Snorkel "
+             "0.10 refuses the tutorial's duplicate names) and are timed in alternation in one process, 7 rounds, "
+             "medians: this shared machine's speed drifts by tens of percent within minutes, so separate runs would "
+             "not be comparable. 'cold': the TextBlob memo is cleared before each run, so TextBlob really runs (its "
+             "lexicon is loaded before timing, for both); 'warm': the memo is filled by a run before.", "",
              "| LFs | cache | crowd_ws rows/s | Snorkel rows/s | ratio | target |", "|---|---|---|---|---|---|"]
+    rate = lambda r, who: r.get(who, {}).get("rows_per_s")
     for lfs, cache in (("all", "cold"), ("all", "warm"), ("workers", "cold")):
-        a, b = lf[(lfs, cache, "ours")], lf[(lfs, cache, "snorkel")]
-        ratio = f"{a['rows_per_s'] / b['rows_per_s']:.1f}x" if "rows_per_s" in a and "rows_per_s" in b else "-"
-        lines.append(f"| {'139 (all)' if lfs == 'all' else '136 (workers)'} | {cache} | {fmt(a, 'rows_per_s', '{:,.0f}')} | "
-                     f"{fmt(b, 'rows_per_s', '{:,.0f}')} | {ratio} | {'10x' if lfs == 'all' else '-'} |")
-    sn = lf[("all", "cold", "snorkel")].get("rows_per_s")
-    vs = lambda r: f"{r['rows_per_s'] / sn:.1f}x" if sn and "rows_per_s" in r else "-"
-    fl, idiom = lf.get("lf_floor", {}), lf.get("lf_idiom", {})
-    lines += ["", "Two more rows, 139 LFs, cold, against Snorkel's cold figure above:", "",
-              "| what | rows/s | ratio to Snorkel |", "|---|---|---|",
-              f"| the user's own code alone: TextBlob on every row and each LF function called once per row in a bare "
-              f"loop (no framework; the ceiling for any applier calling these functions) | {fmt(fl, 'rows_per_s', '{:,.0f}')} | {vs(fl)} |",
-              f"| the crowd_ws way: `crowd_label_matrix` for the 136 worker columns, `PandasLFApplier` for the 3 TextBlob LFs "
-              f"(same matrix, checked) | {fmt(idiom, 'rows_per_s', '{:,.0f}')} | {vs(idiom)} |"]
+        r = lf[(lfs, cache)]
+        a, b = rate(r, "ours"), rate(r, "snorkel")
+        lines.append(f"| {'139 (all)' if lfs == 'all' else '136 (workers)'} | {cache} | "
+                     + (f"{a:,.0f} | {b:,.0f} | {a / b:.1f}x" if a and b else f"{r.get('error', '-')} | - | -")
+                     + f" | {'10x' if lfs == 'all' else '-'} |")
+    r = lf[("all", "cold")]
+    sn = rate(r, "snorkel")
+    if sn and rate(r, "bare_loop"):
+        lines += ["", "Two more contenders in the same alternation (139 LFs, cold):", "",
+                  "| what | rows/s | ratio to Snorkel |", "|---|---|---|",
+                  f"| the user's own code alone: TextBlob on every row and each LF function called once per row in a "
+                  f"bare loop (no framework: the ceiling for any applier that calls these functions) | "
+                  f"{rate(r, 'bare_loop'):,.0f} | {rate(r, 'bare_loop') / sn:.1f}x |",
+                  f"| the crowd_ws way: `crowd_label_matrix` for the 136 worker columns, `PandasLFApplier` for the 3 "
+                  f"TextBlob LFs (same matrix, checked) | {rate(r, 'idiom'):,.0f} | {rate(r, 'idiom') / sn:.1f}x |"]
     m = lf["matrix"]
     lines += ["", f"`crowd_label_matrix` from {m.get('answers', 0):,} answers (100,000 items x 30 workers): "
               f"{fmt(m, 'seconds', '{:.2f}')} s (median of 3; target: under 2 s for 1,000,000 answers)."]
