@@ -225,11 +225,14 @@ def _ds_stats(T, Is):
     T32 = T.astype(np.float32)  # once, not once per class
     return np.stack([I.T @ T32 for I in Is]).astype(np.float64), T.sum(0)
 
-def _mv_soft(block, k):
-    "Majority-vote soft labels: vote shares, uniform where nobody voted."
-    c = _vote_counts(block, k).astype(float)
+def _vote_shares(c, k):
+    "Majority-vote soft labels from votes per class `c` (n, k): vote shares, uniform where nobody voted."
     tot = c.sum(1, keepdims=True)
     return np.where(tot > 0, c / np.maximum(tot, 1), 1 / k)
+
+def _mv_soft(block, k):
+    "Majority-vote soft labels of a block of L."
+    return _vote_shares(_vote_counts(block, k).astype(float), k)
 
 def _ds_init_block(block, k):
     "Statistics from majority-vote soft labels."
@@ -285,8 +288,6 @@ class DawidSkene(BaseLabelModel):
         self.cardinality, self.n_iter, self.tol, self.smoothing, self.one_sided = cardinality, n_iter, tol, smoothing, one_sided
         self.prior_votes = float(cardinality if prior_votes is None else prior_votes)
 
-
-
 # %% ../nbs/04_label_model.ipynb #254cf6f2
 def _votes_per_row(L) -> np.ndarray:
     "How many sources vote on each item (one cheap pass over the blocks of L)."
@@ -318,16 +319,14 @@ def _ds_em_votes(L, k, y_known, per_row):
     clamp = (lambda T: T) if y_known is None else (lambda T: np.where((y_known >= 0)[:, None], np.eye(k)[np.maximum(y_known, 0)], T))
     def init():
         c = Psi @ np.tile(np.eye(k), (Psi.shape[1] // k, 1))  # votes per class, (n, k)
-        tot = c.sum(1, keepdims=True)
-        return _vote_stats(Psi, clamp(np.where(tot > 0, c / np.maximum(tot, 1), 1 / k)), k)
+        return _vote_stats(Psi, clamp(_vote_shares(c, k)), k)
     def step(lp, lt):
         T, lz = _vote_posterior(Psi, lp, lt)
         return (*_vote_stats(Psi, clamp(T), k), lz.sum())
     return init, step
 
-def _ds_em_blocks(L, k, y_known=None):
-    "The same two functions as passes over the blocks of L (Dask: where the blocks live)."
-    if y_known is not None: raise ValueError("y_known is supported for in-memory L only")
+def _ds_em_blocks(L, k):
+    "The same two functions as passes over the blocks of L (Dask: where the blocks live); no known labels."
     def step(lp, lt):
         counts, sums, ll = _map_reduce(L, _ds_block, lp, lt)
         return counts, sums, ll[0]
@@ -335,10 +334,10 @@ def _ds_em_blocks(L, k, y_known=None):
 
 def _ds_em(L, k, y_known):
     "The vote matrix for an in-memory L unless dense two-class votes make block passes cheaper; block passes for Dask."
-    if _is_dask(L): return _ds_em_blocks(L, k, y_known)
+    if _is_dask(L): return _ds_em_blocks(L, k)  # `_ds_fit` refuses y_known for a Dask L
     per_row = _votes_per_row(L)
     dense_cheaper = not sp.issparse(L) and per_row.sum() > L.shape[0] * L.shape[1] * (k - 1) / 4  # measured crossover
-    return _ds_em_blocks(L, k, y_known) if dense_cheaper and y_known is None else _ds_em_votes(L, k, y_known, per_row)
+    return _ds_em_blocks(L, k) if dense_cheaper and y_known is None else _ds_em_votes(L, k, y_known, per_row)
 
 def _ds_fit(self, L, y_known=None, progress_bar:bool=False):
     "Fit by EM from majority-vote soft labels; `y_known` (-1 = unknown) clamps some items' labels."
