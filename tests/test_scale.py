@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from crowd_ws.apply import to_sparse
+from crowd_ws.core import to_sparse
 from crowd_ws.data import make_crowd
 from crowd_ws.label_model import DawidSkene, LabelModel, MajorityLabelVoter, dawid_skene_posterior
 from crowd_ws.lf import crowd_label_matrix
@@ -25,12 +25,10 @@ def crowd():
 
 def test_million_answers_matrix_matches_generator(crowd):
     "The crowd label matrix built from ~35 million answers equals the generator's own L, item by item."
-    L = crowd_label_matrix(crowd.answers, np.arange(N), labels=(0, 1), split=False, min_answers=0, item_col="item",
-                           worker_col="worker", answer_col="label")
+    L = crowd_label_matrix(crowd.answers, np.arange(N), labels=(0, 1), split=False, min_answers=0)
     assert L.shape == (N, M)
     np.testing.assert_array_equal(L, crowd.L)
-    S = crowd_label_matrix(crowd.answers.iloc[:1_000_000], np.arange(N), labels=(0, 1), split=False, min_answers=0,
-                           item_col="item", worker_col="worker", answer_col="label", sparse=True)
+    S = crowd_label_matrix(crowd.answers.iloc[:1_000_000], np.arange(N), labels=(0, 1), split=False, min_answers=0, sparse=True)
     assert sp.issparse(S) and S.nnz == 1_000_000
 
 
@@ -55,7 +53,7 @@ def test_label_model_million_by_hundred_sparse(crowd):
     assert pred_mb < dense_onehot_mb / 4, (pred_mb, dense_onehot_mb)
     assert probs.shape == (N, 2) and np.isfinite(probs).all() and np.allclose(probs.sum(1), 1)
     voted = (crowd.L != -1).any(1)
-    oracle = dawid_skene_posterior(crowd.L, crowd.confusion, crowd.class_balance).argmax(1)
+    oracle = dawid_skene_posterior(crowd.L, crowd.confusions, crowd.class_balance).argmax(1)
     acc = lambda p: float((p[voted] == crowd.y[voted]).mean())
     assert acc(probs.argmax(1)) >= acc(oracle) - 0.005
     # the same model from the dense matrix gives the same probabilities
@@ -71,4 +69,4 @@ def test_dawid_skene_and_majority_vote_million_rows(crowd):
     acc_mv = float((mv.predict(S, tie_break_policy="random")[voted] == crowd.y[voted]).mean())
     assert acc_ds > acc_mv, (acc_ds, acc_mv)  # sources differ in accuracy: weighting them must beat counting votes
     # with ~350,000 votes per worker the learned confusion matrices are close to the generator's
-    assert np.abs(ds.confusions() - crowd.confusion).max() < 0.02
+    assert np.abs(ds.confusions_ - crowd.confusions).max() < 0.02

@@ -46,8 +46,7 @@ def load_crowd_set(name):
     gold = pd.read_csv(d / "gold.csv", dtype={"item": str})
     k = int(max(ans.label.max(), gold.label.max())) + 1
     items = pd.unique(ans["item"])
-    L = crowd_label_matrix(ans, items, labels=range(k), split=False, min_answers=0, item_col="item", worker_col="worker",
-                           answer_col="label")
+    L = crowd_label_matrix(ans, items, labels=range(k), split=False, min_answers=0)
     y = pd.Series(gold.label.values, index=gold["item"]).reindex(items).fillna(-1).astype(int).values
     return L, y, k
 
@@ -75,8 +74,7 @@ def load_weather_set(subset):
     else:
         labels = range(5)
     items = pd.unique(a["item"])
-    L = crowd_label_matrix(a, items, labels=labels, split=False, min_answers=0, item_col="item", worker_col="worker",
-                           answer_col="label")
+    L = crowd_label_matrix(a, items, labels=labels, split=False, min_answers=0)
     y = a.groupby("item").gold.first().reindex(items).values
     return L, y, k
 
@@ -183,38 +181,26 @@ def _tutorial_lfs(lib, workers_only):
     "The tutorial's 139 (or 136 worker) LFs written with `lib`'s classes; the same Python functions for both."
     from crowd_ws.data import load_data
     crowd_answers, df_train, df_dev, df_test = load_data(WEATHER)
-    if lib == "ours":
-        from crowd_ws.lf import LabelingFunction, labeling_function, preprocessor
-    else:
-        from snorkel.labeling import LabelingFunction, labeling_function
-        from snorkel.preprocess import preprocessor
+    from crowd_ws import lf as ours
     from textblob import TextBlob
     g = crowd_answers.groupby("worker_id")
     worker_dicts = {w: dict(zip(d.index, d.answer)) for w, d in ((w, g.get_group(w)) for w in g.groups) if len(d) > 10}
 
     def f_pos(x, worker_dict): return 1 if worker_dict.get(x.tweet_id) == 1 else -1
     def f_neg(x, worker_dict): return 0 if worker_dict.get(x.tweet_id) == 0 else -1
+    if lib == "ours":
+        LF, pre, text_lfs = ours.LabelingFunction, ours.textblob_polarity, ours.weather_text_lfs()
+    else:  # the same Python functions (crowd_ws.lf's TextBlob LFs) in Snorkel's classes
+        from snorkel.labeling import LabelingFunction as LF
+        from snorkel.preprocess import LambdaPreprocessor
+        pre = LambdaPreprocessor(ours.textblob_polarity.name, ours.textblob_polarity.f, memoize=True)
+        text_lfs = [LF(lf.name, f=lf.f, pre=[pre]) for lf in ours.weather_text_lfs()]
     # unique names: Snorkel 0.10's applier refuses the tutorial's duplicate names
-    lfs = [LabelingFunction(f"worker_{w}_{tag}", f=f, resources={"worker_dict": d})
+    lfs = [LF(f"worker_{w}_{tag}", f=f, resources={"worker_dict": d})
            for f, tag in ((f_pos, "pos"), (f_neg, "neg")) for w, d in worker_dicts.items()]
-
-    @preprocessor(memoize=True)
-    def textblob_polarity(x):
-        x.polarity = TextBlob(x.tweet_text).polarity
-        return x
-
-    @labeling_function(pre=[textblob_polarity])
-    def polarity_positive(x): return 1 if x.polarity > 0.3 else -1
-
-    @labeling_function(pre=[textblob_polarity])
-    def polarity_negative(x): return 0 if x.polarity < -0.25 else -1
-
-    @labeling_function(pre=[textblob_polarity])
-    def polarity_negative_2(x): return 0 if x.polarity <= 0.3 else -1
-
-    if not workers_only: lfs = [polarity_positive, polarity_negative, polarity_negative_2] + lfs
+    if not workers_only: lfs = text_lfs + lfs
     TextBlob("warm up the lexicon").polarity
-    return lfs, textblob_polarity, df_train, df_dev
+    return lfs, pre, df_train, df_dev
 
 
 def _bare_loop(lfs, pre, df):
@@ -274,12 +260,12 @@ def job_crowd_matrix(spec):
     from crowd_ws.data import make_crowd
     from crowd_ws.lf import crowd_label_matrix
     c = make_crowd(spec["n"], spec["m"], seed=0)
-    ans = c.answers.rename(columns={"item": "tweet_id", "worker": "worker_id", "label": "answer"})
+    ans = c.answers
     items = np.arange(spec["n"])
     times = []
     for _ in range(spec.get("repeats", 3)):
         t0 = time.perf_counter()
-        L = crowd_label_matrix(ans, items, labels=(0, 1), split=False, min_answers=0, item_col="tweet_id")
+        L = crowd_label_matrix(ans, items, labels=(0, 1), split=False, min_answers=0)
         times.append(time.perf_counter() - t0)
     assert (L == c.L).all()
     return {"seconds": float(np.median(times)), "answers": int(len(ans))}
@@ -315,30 +301,25 @@ def job_pipeline(spec):
 def job_end_model_seeds(spec):
     "Fine-tuned encoder on the tutorial, several seeds (test accuracy)."
     import warnings
-    from crowd_ws.data import load_crowd_answers, load_tweets
-    from crowd_ws.apply import PandasLFApplier
-    from crowd_ws.lf import crowd_label_matrix
-    from crowd_ws.label_model import LabelModel
-    from crowd_ws.end_model import TransformerClassifier
-    lfs, pre, df_train, df_dev = _tutorial_lfs("ours", False)
+    from crowd_ws.apply import PandasLFApplier, weather_extra
     from crowd_ws.data import load_data
+    from crowd_ws.end_model import TransformerClassifier
+    from crowd_ws.label_model import LabelModel
+    from crowd_ws.lf import busy_workers, weather_text_lfs
+    lfs, pre, df_train, df_dev = _tutorial_lfs("ours", False)
     crowd_answers, _, _, df_test = load_data(WEATHER)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         L_train = PandasLFApplier(lfs).apply(df_train, progress_bar=False)
-        tw = load_tweets(WEATHER)
         used = set(df_train.tweet_id) | set(df_dev.tweet_id) | set(df_test.tweet_id)
-        extra = tw[~tw.tweet_id.isin(used)]
-        workers = sorted({int(lf.name.split("_")[1]) for lf in lfs[3:]})  # worker_<id>_<pos|neg>
-        L_extra = np.concatenate([PandasLFApplier(lfs[:3]).apply(extra, progress_bar=False),
-                                  crowd_label_matrix(load_crowd_answers(WEATHER), extra.tweet_id, workers=workers, item_col="item",
-                                                     worker_col="worker", answer_col="label")], 1)
+        extra, L_extra = weather_extra(weather_text_lfs(), busy_workers(crowd_answers), used, path=WEATHER)
     lm = LabelModel(2).fit(L_train, n_epochs=100, seed=123, l2=0.1, lr=0.01)
     texts = list(df_train.tweet_text) + list(extra.tweet_text)
-    Q = lm.predict_proba(np.concatenate([L_train, L_extra]))
+    L_all = np.concatenate([L_train, L_extra])
+    Q = lm.predict_proba(L_all)
     accs = []
     for seed in spec["seeds"]:
-        clf = TransformerClassifier(epochs=2, lr=1e-4, train_layers=3, seed=seed).fit(texts, Q)
+        clf = TransformerClassifier(epochs=2, lr=1e-4, train_layers=3, seed=seed).fit(texts, Q, L=L_all)
         accs.append(clf.score(list(df_test.tweet_text), df_test.sentiment.values))
     return {"accuracies": accs}
 
