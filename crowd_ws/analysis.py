@@ -185,6 +185,20 @@ METRICS = {
 }
 
 # %% ../nbs/04_analysis.ipynb #ab0d39f6
+_BINARY = ("precision", "recall", "f1")
+
+def _check_scored(metric, golds, preds, probs):
+    "Refuse input a metric would score wrongly."
+    if probs is not None:
+        if probs.ndim != 2 or not np.isfinite(probs).all() or (probs < 0).any() or not np.allclose(probs.sum(1), 1, atol=1e-4):
+            raise ValueError("probs must be an (n, k) array of finite, non-negative rows that sum to 1")
+        if golds is not None and metric in ("brier", "roc_auc") and ((golds < 0) | (golds >= probs.shape[1])).any():
+            raise ValueError(f"golds holds labels outside 0 .. {probs.shape[1] - 1} (e.g. -1, unknown): leave them out with filter_dict={{'golds': [-1]}}")
+    if metric in _BINARY and golds is not None and len(np.union1d(golds, preds if preds is not None else [])) > 2:
+        raise ValueError(f"{metric} is a two-class metric but the labels hold {np.union1d(golds, preds).tolist()[:6]}: use {metric}_micro or {metric}_macro" if metric == "f1" else
+                         f"{metric} is a two-class metric but the labels hold {np.union1d(golds, preds).tolist()[:6]}")
+
+# %% ../nbs/04_analysis.ipynb #1b7a7e69
 def metric_score(golds=None, preds=None, probs=None, metric:str="accuracy",
                  filter_dict:dict|None=None  # e.g. {"golds": [-1], "preds": [-1]}: drop items with these values
                 ) -> float:
@@ -202,4 +216,5 @@ def metric_score(golds=None, preds=None, probs=None, metric:str="accuracy",
         if arrays[k] is not None: keep &= ~np.isin(arrays[k], vals)
     arrays = {k: None if v is None else v[keep] for k, v in arrays.items()}
     if keep.sum() == 0: raise ValueError("no items left to score (all filtered out, or empty input)")
+    _check_scored(metric, **arrays)
     return float(f(arrays["golds"], arrays["preds"], arrays["probs"]))

@@ -17,7 +17,7 @@ from tqdm.auto import tqdm
 
 from .core import ABSTAIN, short_repr, to_sparse
 from .data import load_crowd_answers, load_tweets
-from .lf import DataPoint, LabelingFunction, check_label, crowd_label_matrix
+from .lf import DataPoint, LabelingFunction, check_label, copy_point, crowd_label_matrix
 
 # %% auto #0
 __all__ = ['LFApplyError', 'ApplierMetadata', 'apply_lfs', 'PandasLFApplier', 'weather_extra', 'DaskLFApplier']
@@ -49,32 +49,39 @@ def _index_label(index, i):
     v = index[i]
     return v.item() if isinstance(v, np.generic) else v
 
-def _label_rows(rows, lfs, groups, fault_tolerant, card, faults, index):
+def _where(index, i, partition:bool) -> str:
+    "Where row i is, for messages: its position and index label (in a Dask partition, the label alone is global)."
+    return f"index {_index_label(index, i)!r}" + (f" (row {i} of its partition)" if partition else f" (row {i})")
+
+def _cards(lfs, card):
+    "Each LF's cardinality: its own, the applier's, or the smaller of the two."
+    return [min(c for c in (card, lf.cardinality) if c is not None) if (card, lf.cardinality) != (None, None) else None for lf in lfs]
+
+def _label_rows(rows, lfs, groups, fault_tolerant, card, faults, index, partition=False):
     "Yield one list of votes per row (the applier's inner loop)."
-    fs = [(lf.f, lf.resources) for lf in lfs]
+    fs, cards = [(lf.f, lf.resources) for lf in lfs], _cards(lfs, card)
     for i, x0 in enumerate(rows):
         out = [ABSTAIN] * len(lfs)
         for chain, pos in groups:
             x = x0
             if chain:
                 try:
-                    x = x0.copy()
+                    x = copy_point(x0)
                     for p in chain: x = p(x)
                 except Exception as e:
-                    if not fault_tolerant: raise LFApplyError(f"preprocessor of LF {lfs[pos[0]].name!r} (column {pos[0]}) failed on row {i} (index {_index_label(index, i)!r}): {e}") from e
+                    if not fault_tolerant: raise LFApplyError(f"preprocessor of LF {lfs[pos[0]].name!r} (column {pos[0]}) failed on {_where(index, i, partition)}: {e}") from e
                     for j in pos: faults[j] += 1
                     continue
             for j in pos:
                 f, res = fs[j]
-                try: v = f(x, **res)
+                try: v = f(copy_point(x) if chain and len(pos) > 1 else x, **res)  # LFs sharing a chain: each its own copy
                 except Exception as e:
                     if not fault_tolerant:
-                        raise LFApplyError(f"LF {lfs[j].name!r} (column {j}) raised {type(e).__name__}: {e} on row {i} "
-                                           f"(index {_index_label(index, i)!r}): {short_repr(x0)}. Pass fault_tolerant=True to abstain "
-                                           "and count faults instead.") from e
+                        raise LFApplyError(f"LF {lfs[j].name!r} (column {j}) raised {type(e).__name__}: {e} on {_where(index, i, partition)}: "
+                                           f"{short_repr(x0)}. Pass fault_tolerant=True to abstain and count faults instead.") from e
                     faults[j] += 1
                     continue
-                if type(v) is not int or v < -1 or (card is not None and v >= card): v = check_label(v, lfs[j].name, x0, card)
+                if type(v) is not int or v < -1 or v >= (cards[j] or 2**31): v = check_label(v, lfs[j].name, x0, cards[j])
                 out[j] = v
         yield out
 
@@ -86,12 +93,15 @@ def _rows(df:pd.DataFrame):
         x = DataPoint(); x.__dict__.update(zip(cols, vals)); yield x
 
 def apply_lfs(df:pd.DataFrame, lfs:Sequence[LabelingFunction], cardinality:int|None=None,
-              fault_tolerant:bool=False, progress_bar:bool=False):
+              fault_tolerant:bool=False, progress_bar:bool=False,
+              partition:bool=False):  # `df` is one partition of a larger (Dask) frame: messages say so
     "Label every row of `df` with `lfs`: (L as an int64 array, faults per LF)."
     if not isinstance(df, pd.DataFrame): raise TypeError(f"expected a pandas DataFrame, got {type(df).__name__}")
+    dup = df.columns[df.columns.duplicated()].unique().tolist()
+    if dup: raise ValueError(f"the DataFrame has duplicate column names {dup[:5]}: a data point needs one value per name")
     faults = np.zeros(len(lfs), dtype=np.int64)
     rows = tqdm(_rows(df), total=len(df), disable=not progress_bar, desc="Applying LFs")
-    votes = list(_label_rows(rows, lfs, _chains(lfs), fault_tolerant, cardinality, faults, df.index))
+    votes = list(_label_rows(rows, lfs, _chains(lfs), fault_tolerant, cardinality, faults, df.index, partition))
     return np.array(votes, dtype=np.int64).reshape(len(df), len(lfs)), faults
 
 # %% ../nbs/03_apply.ipynb #dbd2824b
@@ -137,7 +147,7 @@ class _LFBundle:
 
 def _apply_partition(part:pd.DataFrame, bundle:_LFBundle, fault_tolerant:bool):
     "Label one partition: (L, faults)."
-    return apply_lfs(part, bundle.lfs, bundle.cardinality, fault_tolerant)
+    return apply_lfs(part, bundle.lfs, bundle.cardinality, fault_tolerant, partition=True)
 
 # %% ../nbs/03_apply.ipynb #ed604a7d
 class DaskLFApplier(PandasLFApplier):
@@ -146,6 +156,7 @@ class DaskLFApplier(PandasLFApplier):
               client=None):  # a dask.distributed Client; default: the current one, else Dask's local scheduler
         "Label every row of `ddf`: the same matrix `PandasLFApplier` gives on the computed DataFrame."
         import dask
+        if not hasattr(ddf, "to_delayed"): raise TypeError(f"DaskLFApplier.apply needs a Dask DataFrame, got {type(ddf).__name__}; use PandasLFApplier for a pandas DataFrame")
         if client is None:
             try:
                 from dask.distributed import default_client

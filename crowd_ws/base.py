@@ -19,12 +19,12 @@ import scipy.sparse as sp
 from fastcore.basics import patch
 
 from .analysis import metric_score, probs_to_preds
-from .core import check_L, check_Y
+from .core import check_L, check_Y, voted_rows
 
 # %% auto #0
 __all__ = ['logger', 'FORMAT', 'Workspace', 'scratch', 'indicators', 'block_rows', 'blocks', 'is_dask', 'dask_rows', 'map_reduce',
-           'map_rows', 'prepare_L', 'resolve_class_balance', 'softmax_rows', 'posterior_block', 'log_to_stdout',
-           'BaseLabelModel']
+           'map_rows', 'prepare_L', 'check_cardinality', 'check_number', 'resolve_class_balance', 'softmax_rows',
+           'posterior_block', 'log_to_stdout', 'BaseLabelModel']
 
 # %% ../nbs/05_base.ipynb #c14c5094
 class Workspace:
@@ -110,6 +110,23 @@ def prepare_L(L, k:int, m:int|None=None, what="L"):
     if isinstance(L, np.ndarray) and L.dtype.itemsize > 1 and k <= 127: L = L.astype(np.int8)
     return L
 
+# %% ../nbs/05_base.ipynb #4687a0e3
+def check_cardinality(k) -> int:
+    "The number of classes as an int >= 2, or a ValueError/TypeError naming what was given."
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
+        raise TypeError(f"cardinality must be a whole number of classes (>= 2), got {k!r} ({type(k).__name__})")
+    if k < 2: raise ValueError(f"cardinality must be at least 2, got {k}")
+    return int(k)
+
+def check_number(name:str, v, lo=None, hi=None, lo_open:bool=False, hi_open:bool=False, integer:bool=False):
+    "`v` as a number within [lo, hi] (open ends on request), or a ValueError naming `name`."
+    ok = isinstance(v, (int, np.integer) if integer else (int, float, np.integer, np.floating)) and not isinstance(v, bool)
+    if ok: ok = bool(np.isfinite(v)) and (lo is None or (v > lo if lo_open else v >= lo)) and (hi is None or (v < hi if hi_open else v <= hi))
+    if not ok:
+        rng = f"{'(' if lo_open else '['}{'-inf' if lo is None else lo}, {'inf' if hi is None else hi}{')' if hi_open else ']'}"
+        raise ValueError(f"{name} must be a{' whole' if integer else ''} number in {rng}, got {v!r}")
+    return v
+
 # %% ../nbs/05_base.ipynb #9b6be3e2
 def resolve_class_balance(k:int, balance=None, Y=None) -> np.ndarray:
     "A class balance: given, else estimated from labels Y (-1 skipped), else uniform."
@@ -190,6 +207,7 @@ _REGISTRY = {}
 class BaseLabelModel:
     "Shared interface: fit / predict_proba / predict / score / get_weights / save / load."
     _params, _arrays = ("cardinality",), ()  # what `save` stores: settings (JSON) and fitted arrays (npz)
+    _uses_votes = True  # predict(tie_break_policy="abstain") gives -1 where no source voted
 
     def __init_subclass__(cls, **kw):
         super().__init_subclass__(**kw); _REGISTRY[cls.__name__] = cls
@@ -198,16 +216,18 @@ class BaseLabelModel:
         if not getattr(self, "fitted_", False): raise RuntimeError(f"{type(self).__name__} is not fitted: call fit(L) first")
 
     def predict(self, L, return_probs:bool=False, tie_break_policy:str="abstain", seed:int|None=0):
-        "Hard labels (ties by `tie_break_policy`), optionally with the probabilities."
+        "Hard labels (ties by `tie_break_policy`; with 'abstain', -1 also where no source voted), optionally with the probabilities."
         probs = self.predict_proba(L)
         preds = probs_to_preds(probs, tie_break_policy=tie_break_policy, seed=seed)
+        if tie_break_policy == "abstain" and self._uses_votes and not is_dask(L): preds[~voted_rows(L)] = -1  # L passed predict_proba's checks
         return (preds, probs) if return_probs else preds
 
     def score(self, L, Y, metrics=("accuracy",), tie_break_policy:str="abstain") -> dict:
-        "Metrics of the predictions on L against gold Y (items with Y = -1 skipped)."
-        Y = check_Y(Y, L.shape[0], cardinality=self.cardinality)
+        "Metrics on L against gold Y, as Snorkel scores: gold -1 left out; abstained predictions left out but of `coverage`."
+        Y = check_Y(Y, len(L) if not hasattr(L, "shape") else L.shape[0], cardinality=self.cardinality)
         preds, probs = self.predict(L, return_probs=True, tie_break_policy=tie_break_policy)
-        return {m: metric_score(Y, preds, probs, metric=m, filter_dict={"golds": [-1]}) for m in metrics}
+        drop = lambda m: {"golds": [-1]} if m == "coverage" else {"golds": [-1], "preds": [-1]}
+        return {m: metric_score(Y, preds, probs, metric=m, filter_dict=drop(m)) for m in metrics}
 
     @_class_or_instance
     def load(cls, obj, path):

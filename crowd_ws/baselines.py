@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import BaseLabelModel, map_rows, prepare_L, resolve_class_balance
+from .base import BaseLabelModel, check_cardinality, map_rows, prepare_L, resolve_class_balance
 from .core import vote_counts
 
 # %% auto #0
@@ -23,10 +23,11 @@ def mv_block(block, ws, k:int) -> np.ndarray:
 # %% ../nbs/06_baselines.ipynb #f0ee7226
 class MajorityLabelVoter(BaseLabelModel):
     "Each item's label is the class with the most votes."
-    def __init__(self, cardinality:int=2): self.cardinality, self.fitted_ = cardinality, True
+    def __init__(self, cardinality:int=2): self.cardinality, self.fitted_ = check_cardinality(cardinality), True
 
     def fit(self, L, **kw):
         "Nothing to learn; checks L and returns self."
+        if kw: raise TypeError(f"MajorityLabelVoter.fit takes only L (a majority vote learns nothing); got {sorted(kw)}")
         self.m_ = prepare_L(L, self.cardinality).shape[1]; return self
 
     def predict_proba(self, L) -> np.ndarray:
@@ -40,13 +41,17 @@ class MajorityLabelVoter(BaseLabelModel):
 # %% ../nbs/06_baselines.ipynb #07246ad2
 class MajorityClassVoter(BaseLabelModel):
     "Always the most frequent class (from `class_balance`, or uniform: class 0)."
-    _arrays = ("class_balance_",)
-    def __init__(self, cardinality:int=2): self.cardinality = cardinality
+    _arrays, _uses_votes = ("class_balance_",), False
+    def __init__(self, cardinality:int=2): self.cardinality = check_cardinality(cardinality)
 
-    def fit(self, L, class_balance=None, **kw):
-        "Store the class balance (uniform if not given)."
-        prepare_L(L, self.cardinality)
-        self.class_balance_ = resolve_class_balance(self.cardinality, class_balance)
+    def fit(self, L=None,  # optional: checked if given, otherwise unused
+            balance=None,  # the class balance (Snorkel's name) ...
+            class_balance=None,  # ... or under crowd_ws's name
+            Y_dev=None):  # labels whose class shares give the balance
+        "Store the class balance: given, else the shares of `Y_dev`, else uniform."
+        if balance is not None and class_balance is not None: raise ValueError("give balance or class_balance, not both")
+        if L is not None: prepare_L(L, self.cardinality)
+        self.class_balance_ = resolve_class_balance(self.cardinality, balance if balance is not None else class_balance, Y_dev)
         self.fitted_ = True; return self
 
     def predict_proba(self, L) -> np.ndarray:

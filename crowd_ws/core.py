@@ -12,7 +12,8 @@ import pandas as pd
 import scipy.sparse as sp
 
 # %% auto #0
-__all__ = ['ABSTAIN', 'to_sparse', 'to_dense', 'check_L', 'check_Y', 'votes', 'vote_counts', 'answer_table', 'short_repr']
+__all__ = ['ABSTAIN', 'to_sparse', 'to_dense', 'check_L', 'check_Y', 'votes', 'vote_counts', 'voted_rows', 'answer_table',
+           'short_repr']
 
 # %% ../nbs/00_core.ipynb #a64f9f10
 ABSTAIN = -1  # the label of "no vote" in a dense label matrix
@@ -125,6 +126,14 @@ def vote_counts(L, k:int) -> np.ndarray:
         return np.bincount(r * k + y, minlength=n * k).reshape(n, k)
     L = np.asarray(L)
     return np.stack([(L == a).sum(1) for a in range(k)], 1)  # k cheap passes: faster than locating the votes
+
+def voted_rows(L) -> np.ndarray:
+    "Which items at least one source voted on."
+    if sp.issparse(L):
+        n, _, r, _, _ = votes(L)
+        out = np.zeros(n, bool); out[r] = True
+        return out
+    return (np.asarray(L) != ABSTAIN).any(1)
 
 # %% ../nbs/00_core.ipynb #4cc8526e
 def _is_tutorial_frame(df:pd.DataFrame) -> bool:

@@ -8,6 +8,8 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+import warnings
+import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -40,9 +42,11 @@ def cache_dir() -> Path:
 def data_dir(path=None  # a folder given by the caller; wins over everything else
             ) -> Path:
     "The folder to read the weather CSVs from: `path`, else `$CROWD_WS_DATA`, else the cache folder."
-    if path is not None: return Path(path).expanduser()
-    if os.environ.get(DATA_ENV): return Path(os.environ[DATA_ENV]).expanduser()
-    return cache_dir() / "weather"
+    if path is not None: folder, said = Path(path).expanduser(), "path="
+    elif os.environ.get(DATA_ENV): folder, said = Path(os.environ[DATA_ENV]).expanduser(), f"${DATA_ENV}"
+    else: return cache_dir() / "weather"
+    if folder.is_file(): raise NotADirectoryError(f"{said} must name the folder that holds the weather CSVs, not a file: {folder}")
+    return folder
 
 # %% ../nbs/01_data.ipynb #79f7e1fc
 def sha256sum(path) -> str:
@@ -56,17 +60,27 @@ def sha256sum(path) -> str:
 _HELP = (f"Set {DATA_ENV} to a folder that holds weather-non-agg-DFE.csv and weather-evaluated-agg-DFE.csv "
          "(or pass path=...); see the README for where to get them.")
 
+def _copy(r, out, deadline:float, name:str, progress:bool):
+    "Copy the response `r` into `out` in 64 KiB blocks, with a progress bar, giving up after `deadline` seconds."
+    from tqdm.auto import tqdm
+    total, t0 = r.headers.get("Content-Length"), time.monotonic()
+    with tqdm(total=int(total) if total else None, unit="B", unit_scale=True, desc=name, disable=not progress) as bar:
+        for block in iter(lambda: r.read(1 << 16), b""):
+            out.write(block); bar.update(len(block))
+            if time.monotonic() - t0 > deadline: raise TimeoutError(f"not complete after {deadline:.0f} s")
+
 def download(url:str,  # where to read from (http(s):// or file://)
              dest,  # the final file path
              sha256:str|None=None,  # expected hex digest; None skips the check
-             timeout:float=15):  # seconds before a silent server counts as unreachable
+             timeout:float=15,  # seconds before a silent server counts as unreachable
+             deadline:float=300,  # seconds for the whole download, however slowly the server trickles
+             progress:bool=False):  # show a progress bar
     "Download `url` to `dest` atomically, verifying `sha256`; never leaves a partial file."
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
     try:
-        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=timeout) as r:
-            for block in iter(lambda: r.read(1 << 20), b""): out.write(block)
+        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=timeout) as r: _copy(r, out, deadline, dest.name, progress)
         got = sha256sum(tmp)
         if sha256 is not None and got != sha256:
             raise OSError(f"Checksum mismatch for {dest.name} from {url}: expected sha256 {sha256}, got {got}; "
@@ -79,17 +93,29 @@ def download(url:str,  # where to read from (http(s):// or file://)
     return dest
 
 # %% ../nbs/01_data.ipynb #61efba21
+def _check_local(f:Path, digest:str|None, base_url:str, timeout:float, user_folder:bool):
+    "Verify an existing file: a warning for a user's folder, a fresh download for the cache."
+    if digest is None or sha256sum(f) == digest: return
+    if user_folder:
+        warnings.warn(f"{f} is not the pinned copy of {f.name} (its sha256 differs from {digest[:12]}...): results may "
+                      f"differ from the tutorial's. Replace it with the file from {base_url + f.name} if that is not intended.", stacklevel=4)
+        return
+    warnings.warn(f"the cached {f} is damaged (sha256 mismatch); downloading it again", stacklevel=4)
+    download(base_url + f.name, f, digest, timeout=timeout)
+
 def weather_files(path=None,  # folder with the CSVs (else `$CROWD_WS_DATA`, else the cache)
                   base_url:str=WEATHER_URL,  # where missing files are downloaded from
                   checksums:dict=None,  # file name -> sha256; defaults to `WEATHER_FILES`
                   timeout:float=15) -> dict:
-    "Paths of the weather CSVs in `data_dir(path)`, downloading and verifying missing ones."
+    "Paths of the weather CSVs in `data_dir(path)`, downloading missing ones and verifying every one."
     checksums = WEATHER_FILES if checksums is None else checksums
     folder = data_dir(path)
+    user_folder = path is not None or bool(os.environ.get(DATA_ENV))
     out = {}
     for name, digest in checksums.items():
         f = folder / name
-        if not f.exists(): download(base_url + name, f, digest, timeout=timeout)
+        if f.exists(): _check_local(f, digest, base_url, timeout, user_folder)
+        else: download(base_url + name, f, digest, timeout=timeout)
         out[name] = f
     return out
 
@@ -100,7 +126,9 @@ COLUMN_ALIASES = {"tweet_body": "tweet_text",  # other spelling -> the name used
 def read_table(path,  # a CSV file
                columns:list) -> pd.DataFrame:  # columns that must be present (after renaming aliases)
     "Read a CSV, rename known column aliases, and check that `columns` are present."
-    df = pd.read_csv(path)
+    try: df = pd.read_csv(path)
+    except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as e:
+        raise ValueError(f"{path} is not a readable CSV file ({type(e).__name__}: {str(e)[:120]})") from None
     df = df.rename(columns={k: v for k, v in COLUMN_ALIASES.items() if k in df and v not in df})
     missing = [c for c in columns if c not in df]
     if missing:
@@ -136,6 +164,8 @@ CROWD_COLUMNS = ["tweet_id", "worker_id", "emotion"]
 def load_data(path=None,  # folder with the two CSVs (else `$CROWD_WS_DATA`, else cache/download)
               n_dev:int=50, n_test:int=50):  # split sizes; the rest is train
     "`(crowd_answers, df_train, df_dev, df_test)` exactly as the crowdsourcing tutorial builds them."
+    for name, v in (("n_dev", n_dev), ("n_test", n_test)):
+        if not (isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= 0): raise ValueError(f"{name} must be a whole number >= 0, got {v!r}")
     files = weather_files(path)
     gold_file, crowd_file = files["weather-evaluated-agg-DFE.csv"], files["weather-non-agg-DFE.csv"]
     labelled = labelled_tweets(read_table(gold_file, GOLD_COLUMNS))
@@ -144,6 +174,7 @@ def load_data(path=None,  # folder with the two CSVs (else `$CROWD_WS_DATA`, els
     crowd = pd.DataFrame({"worker_id": crowd.worker_id.values,
                           "answer": _map_answers(crowd.emotion, answer_mapping, f"{crowd_file.name} column 'emotion'").values},
                          index=pd.Index(crowd.tweet_id.values, name="tweet_id"))
+    if n_dev + n_test >= len(labelled): raise ValueError(f"n_dev + n_test = {n_dev + n_test} leaves no training tweets (there are {len(labelled)} labelled tweets)")
     df_dev, df_test = labelled[:n_dev].copy(), labelled[n_dev:n_dev + n_test].copy()
     df_train = labelled[n_dev + n_test:][["tweet_id", "tweet_text"]].copy()
     hidden = pd.concat([df_dev.tweet_id[:len(df_dev) // 2], df_test.tweet_id, df_train.tweet_id[:len(df_train) // 2]])

@@ -10,7 +10,7 @@ import scipy.sparse as sp
 from fastcore.basics import patch
 from tqdm.auto import tqdm
 
-from .base import (BaseLabelModel, blocks, indicators, is_dask, map_reduce, map_rows, posterior_block,
+from .base import (BaseLabelModel, blocks, check_cardinality, check_number, indicators, is_dask, map_reduce, map_rows, posterior_block,
                            prepare_L, softmax_rows)
 from .core import check_L, check_Y, vote_counts
 
@@ -129,6 +129,9 @@ class DawidSkene(BaseLabelModel):
                  smoothing:float=0.01,  # Dirichlet pseudo-count on confusion counts and priors
                  one_sided:str="rate",  # sources voting one class: "rate" (firing rate per class) or "confusion" (classic)
                  prior_votes:float|None=None):  # weight of each confusion row's one-coin prior; None: cardinality, 0: none
+        cardinality = check_cardinality(cardinality)
+        check_number("n_iter", n_iter, lo=0, integer=True); check_number("smoothing", smoothing, lo=0)
+        if not isinstance(tol, (int, float, np.number)) or np.isnan(tol): raise ValueError(f"tol must be a number, got {tol!r}")
         if one_sided not in ("rate", "confusion"): raise ValueError(f"one_sided must be 'rate' or 'confusion', got {one_sided!r}")
         if prior_votes is not None and not (np.isfinite(prior_votes) and prior_votes >= 0):
             raise ValueError(f"prior_votes must be a finite number >= 0 (or None for the default), got {prior_votes!r}")
@@ -136,11 +139,12 @@ class DawidSkene(BaseLabelModel):
         self.prior_votes = float(cardinality if prior_votes is None else prior_votes)
 
     @property
-    def class_balance_(self) -> np.ndarray: return np.exp(self._log_prior)
+    def class_balance_(self) -> np.ndarray: self._check_fitted(); return np.exp(self._log_prior)
 
     @property
     def confusions_(self) -> np.ndarray:
         "(m, k_true, k_vote): P(vote | Y = y, the source votes)."
+        self._check_fitted()
         theta = np.exp(self._log_theta)
         return (theta / theta.sum(0, keepdims=True)).transpose(1, 2, 0)
 
@@ -186,5 +190,6 @@ def predict_proba(self:DawidSkene, L) -> np.ndarray:
 @patch
 def get_weights(self:DawidSkene) -> np.ndarray:
     "Each source's accuracy when it votes: P(vote = Y | it votes)."
+    self._check_fitted()
     theta = np.exp(self._log_theta).transpose(1, 2, 0) * np.exp(self._log_prior)[:, None]  # (m, k_true, k_vote): P(y, vote a)
     return np.diagonal(theta, axis1=1, axis2=2).sum(1) / theta.sum((1, 2))

@@ -82,7 +82,16 @@ class TextEncoder:
         return self._tok, self._model
 
     @property
-    def dim(self) -> int: return self._load()[1].config.hidden_size
+    def dim(self) -> int:
+        "The embedding dimension."
+        return self._load()[1].config.hidden_size
+
+    def _hidden_size(self) -> int:
+        "The embedding dimension from the model's config alone (no weights loaded)."
+        if getattr(self, "_dim", None) is None:
+            from transformers import AutoConfig
+            self._dim = AutoConfig.from_pretrained(self.model_name).hidden_size
+        return self._dim
 
 # %% ../nbs/09_end_model.ipynb #10f1aaf6
 @patch
@@ -107,6 +116,17 @@ def _cache_file(self:TextEncoder) -> Path:
 
 def _key(text:str) -> bytes: return hashlib.sha1(text.encode("utf-8")).hexdigest().encode()
 
+# %% ../nbs/09_end_model.ipynb #54765dd6
+def _read_cache(f:Path, dim:int) -> dict:
+    "The embedding cache in `f` as {key: vector}; empty (with a warning) if the file is damaged or of another dimension."
+    try:
+        with np.load(f, allow_pickle=False) as z: keys, emb = z["keys"], z["emb"]
+        if emb.ndim != 2 or emb.shape[1] != dim or len(keys) != len(emb): raise ValueError(f"vectors of shape {emb.shape}, {len(keys)} keys; the model gives {dim}")
+        return dict(zip(keys.tolist(), emb))
+    except Exception as e:  # any damage: rebuild
+        warnings.warn(f"the embedding cache {f} is unusable ({type(e).__name__}: {str(e)[:100]}); rebuilding it", stacklevel=3)
+        return {}
+
 # %% ../nbs/09_end_model.ipynb #84ece7f2
 @patch
 def encode(self:TextEncoder, texts, missing:str="error") -> np.ndarray:
@@ -114,9 +134,7 @@ def encode(self:TextEncoder, texts, missing:str="error") -> np.ndarray:
     texts = _check_texts(texts, missing)
     if self.cache_dir is None: return self._embed(texts) if texts else np.zeros((0, self.dim), np.float32)
     f = self._cache_file()
-    known = {}
-    if f.exists():
-        with np.load(f, allow_pickle=False) as z: known = dict(zip(z["keys"].tolist(), z["emb"]))
+    known = _read_cache(f, self._hidden_size()) if f.exists() else {}
     keys = [_key(t) for t in texts]
     new = sorted({k: t for k, t in zip(keys, texts) if k not in known}.items())
     if new:

@@ -12,7 +12,7 @@ from fastcore.basics import patch
 from scipy.optimize import linear_sum_assignment
 from tqdm.auto import tqdm
 
-from .base import (BaseLabelModel, log_to_stdout, logger, map_reduce, map_rows, posterior_block, prepare_L,
+from .base import (BaseLabelModel, check_cardinality, check_number, log_to_stdout, logger, map_reduce, map_rows, posterior_block, prepare_L,
                            resolve_class_balance, scratch)
 from .baselines import MajorityClassVoter, MajorityLabelVoter
 from .core import check_Y
@@ -126,7 +126,7 @@ class LabelModel(BaseLabelModel):
     _params = ("cardinality", "verbose", "device")
     _arrays = ("_mu", "_p")
     def __init__(self, cardinality:int=2, verbose:bool=False, device:str="cpu"):
-        if cardinality < 2: raise ValueError(f"cardinality must be at least 2, got {cardinality}")
+        cardinality = check_cardinality(cardinality)
         if device != "cpu": raise ValueError(f"device {device!r} is not supported: LabelModel fits on the CPU in numpy (the fit is tiny; the cost is in streaming L)")
         self.cardinality, self.verbose, self.device = cardinality, verbose, device
 
@@ -134,11 +134,12 @@ class LabelModel(BaseLabelModel):
         if self.verbose: logger.info(msg)
 
     @property
-    def class_balance_(self) -> np.ndarray: return self._p
+    def class_balance_(self) -> np.ndarray: self._check_fitted(); return self._p
 
     @property
     def confusions_(self) -> np.ndarray:
         "(m, k_true, k_vote): P(vote | Y = y, the source votes)."
+        self._check_fitted()
         mu = self._mu.reshape(-1, self.cardinality, self.cardinality)  # (m, k_vote, k_true)
         rate = mu.sum(1, keepdims=True)
         return np.divide(mu, rate, out=np.full_like(mu, 1 / self.cardinality), where=rate > 0).transpose(0, 2, 1)
@@ -151,6 +152,25 @@ class LabelModel(BaseLabelModel):
         if (self._p <= 0).any() or not np.isclose(self._p.sum(), 1): raise ValueError(f"{path}: the class balance must be positive and sum to 1")
 
 # %% ../nbs/08_label_model.ipynb #60811191
+_MAX_FLOPS, _MAX_BYTES = 3e11, 4e9  # about a minute of matrix products on 2 cores; O, its mask and residual in memory
+
+def _check_fit_settings(m:int, k:int, n_epochs, lr, l2, log_freq, prec_init, momentum, em_steps):
+    "Validate fit's settings and its cost; return prec_init as a float or an (m,) array."
+    check_number("n_epochs", n_epochs, lo=0, integer=True); check_number("lr", lr, lo=0); check_number("l2", l2, lo=0)
+    check_number("log_freq", log_freq, lo=1, integer=True); check_number("momentum", momentum, 0, 1, hi_open=True)
+    check_number("em_steps", em_steps, lo=0, integer=True)
+    if isinstance(prec_init, str) or np.ndim(prec_init) > 1 or np.size(prec_init) not in (1, m):
+        raise ValueError(f"prec_init must be a number in (0, 1) or one per source ({m}), got {prec_init!r}")
+    prec = np.asarray(prec_init, float)
+    if not ((prec > 0) & (prec < 1)).all(): raise ValueError(f"prec_init must lie in (0, 1), got {prec_init!r}")
+    flops, mem = 2.0 * (m * k) ** 2 * k * n_epochs, 3.0 * 8 * (m * k) ** 2
+    if flops > _MAX_FLOPS or mem > _MAX_BYTES:
+        raise ValueError(f"LabelModel with {m} sources and {k} classes needs about {flops:.1e} floating-point operations "
+                         f"and {mem / 1e9:.1f} GB for {n_epochs} epochs (its cost grows as (sources x classes)^2 x classes); "
+                         f"use DawidSkene({k}) or MajorityLabelVoter({k}), whose cost grows with the number of votes")
+    return float(prec) if prec.ndim == 0 else prec
+
+# %% ../nbs/08_label_model.ipynb #4bd75ad3
 def _mu_start(d, p, m:int, k:int, prec_init:float, seed:int):
     "(mu0, the seeded start): each source right `prec_init` of the time it votes, scaled by one seeded factor."
     mu0 = np.zeros((m * k, k))
@@ -167,6 +187,7 @@ def fit(self:LabelModel, L_train, Y_dev=None, class_balance=None, n_epochs:int=1
     k = self.cardinality
     L_train = prepare_L(L_train, k, what="L_train")
     n, m = L_train.shape
+    prec_init = _check_fit_settings(m, k, n_epochs, lr, l2, log_freq, prec_init, momentum, em_steps)
     if m < 3: warnings.warn(f"LabelModel got {m} source(s): with fewer than 3 conditionally independent sources their accuracies are not identifiable; prefer MajorityLabelVoter or DawidSkene", stacklevel=2)
     if n == 0: raise ValueError("L_train has no rows")
     fit_p = class_balance is None and Y_dev is None
@@ -191,7 +212,7 @@ def fit(self:LabelModel, L_train, Y_dev=None, class_balance=None, n_epochs:int=1
     self._log("Finished Training")
     return self
 
-# %% ../nbs/08_label_model.ipynb #4bd75ad3
+# %% ../nbs/08_label_model.ipynb #bdb9a304
 @patch
 def predict_proba(self:LabelModel, L) -> np.ndarray:
     "P(Y | votes) for every item, rows summing to 1."
@@ -203,6 +224,7 @@ def predict_proba(self:LabelModel, L) -> np.ndarray:
 @patch
 def get_weights(self:LabelModel) -> np.ndarray:
     "Each source's accuracy when it votes: sum_y p_y mu[(j,y),y] / sum_y p_y sum_a mu[(j,a),y]."
+    self._check_fitted()
     k = self.cardinality
     mu = self._mu.reshape(-1, k, k)  # (m, k_vote, k_true)
     right = (np.diagonal(mu, axis1=1, axis2=2) * self._p).sum(1)

@@ -5,7 +5,9 @@
 # %% ../nbs/02_lf.ipynb #4e122d80
 from __future__ import annotations
 
+import copy
 import functools
+import hashlib
 from collections import OrderedDict
 from types import SimpleNamespace
 from typing import Any, Callable, Sequence
@@ -17,9 +19,9 @@ import scipy.sparse as sp
 from .core import ABSTAIN, answer_table, short_repr
 
 # %% auto #0
-__all__ = ['textblob_polarity', 'DataPoint', 'PreprocessorError', 'Preprocessor', 'preprocessor', 'LabelingError', 'check_label',
-           'LabelingFunction', 'labeling_function', 'busy_workers', 'crowd_worker_lfs', 'crowd_label_matrix',
-           'polarity_positive', 'polarity_negative', 'polarity_negative_2', 'weather_text_lfs']
+__all__ = ['textblob_polarity', 'DataPoint', 'copy_point', 'PreprocessorError', 'Preprocessor', 'preprocessor', 'LabelingError',
+           'check_label', 'LabelingFunction', 'labeling_function', 'busy_workers', 'crowd_worker_lfs',
+           'crowd_label_matrix', 'polarity_positive', 'polarity_negative', 'polarity_negative_2', 'weather_text_lfs']
 
 # %% ../nbs/02_lf.ipynb #1fb77e42
 class DataPoint(SimpleNamespace):
@@ -32,19 +34,34 @@ class DataPoint(SimpleNamespace):
     def copy(self): return DataPoint(**self.__dict__)
 
 # %% ../nbs/02_lf.ipynb #1f496df2
+def _freeze(v):
+    "A hashable stand-in for `v` that is equal exactly when the contents are equal (arrays by their bytes)."
+    if isinstance(v, np.ndarray):
+        data = v.tobytes() if v.dtype != object else repr(v.tolist()).encode()
+        return ("ndarray", v.dtype.str, v.shape, hashlib.sha256(data).digest())
+    if isinstance(v, (pd.Series, pd.DataFrame, pd.Index)): return (type(v).__name__, _freeze(v.to_numpy()), _freeze(np.asarray(v.index if not isinstance(v, pd.Index) else [])))
+    if isinstance(v, (list, tuple)): return (type(v).__name__, tuple(_freeze(e) for e in v))
+    if isinstance(v, dict): return ("dict", tuple((_freeze(k), _freeze(e)) for k, e in v.items()))
+    if isinstance(v, (set, frozenset)): return ("set", frozenset(_freeze(e) for e in v))
+    try: hash(v); return (type(v), v)
+    except TypeError: return ("repr", type(v).__name__, repr(v))
+
 def _content_key(x):
     "A hashable key for a data point's content (not its identity), used by memoizing preprocessors."
     items = x.__dict__.items() if isinstance(x, SimpleNamespace) else (x.items() if isinstance(x, (pd.Series, dict)) else None)
-    if items is None:
-        try: return hash(x), type(x)
-        except TypeError: return repr(x)
-    out = []
-    for k, v in items:
-        try: hash(v); out.append((k, v))
-        except TypeError: out.append((k, repr(v)))
-    return tuple(out)
+    return _freeze(x) if items is None else tuple((k, _freeze(v)) for k, v in items)
 
 # %% ../nbs/02_lf.ipynb #12829ee0
+_IMMUTABLE = (str, bytes, int, float, complex, bool, type(None), np.generic)
+
+def copy_point(x):
+    "A copy of a data point whose mutable values are copied too (immutable ones are shared: cheap for text and numbers)."
+    if not isinstance(x, DataPoint): return copy.deepcopy(x)
+    out = DataPoint()
+    out.__dict__.update({k: v if isinstance(v, _IMMUTABLE) else copy.deepcopy(v) for k, v in x.__dict__.items()})
+    return out
+
+# %% ../nbs/02_lf.ipynb #3fa292c9
 class PreprocessorError(RuntimeError):
     "A preprocessor raised or returned nothing; the message names it and the data point."
 
@@ -74,12 +91,11 @@ class Preprocessor:
     def __call__(self, x):
         if not self.memoize: return self._run(x)
         key = self.memoize_key(x)
-        if key in self._cache:
-            self._cache.move_to_end(key)
-            return self._cache[key]
-        out = self._cache[key] = self._run(x)
-        if len(self._cache) > self.maxsize: self._cache.popitem(last=False)
-        return out
+        if key in self._cache: self._cache.move_to_end(key)
+        else:
+            self._cache[key] = self._run(x)
+            if len(self._cache) > self.maxsize: self._cache.popitem(last=False)
+        return copy_point(self._cache[key])  # a copy: what a caller does to it never reaches the memo
 
 # %% ../nbs/02_lf.ipynb #48023f76
 def preprocessor(name:str|None=None, memoize:bool=False, memoize_key:Callable|None=None, maxsize:int=100_000):
@@ -91,12 +107,14 @@ def preprocessor(name:str|None=None, memoize:bool=False, memoize_key:Callable|No
 class LabelingError(ValueError):
     "An LF produced something that is not a label; the message names the LF and the data point."
 
+_MAX_LABEL = 2**31  # labels are class indices: anything larger is a bug, not a class
+
 def check_label(v, lf_name:str, x, cardinality:int|None=None) -> int:
     "Return `v` as an int if it is a valid label (`-1 .. cardinality-1`), else raise `LabelingError`."
     if type(v) is int or (isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))):
         v = int(v)
-        if v >= -1 and (cardinality is None or v < cardinality): return v
-        where = "below -1" if cardinality is None else f"outside -1 .. {cardinality - 1}"
+        if v >= -1 and v < (_MAX_LABEL if cardinality is None else cardinality): return v
+        where = f"outside -1 .. {_MAX_LABEL - 1}" if cardinality is None else f"outside -1 .. {cardinality - 1}"
         raise LabelingError(f"LF {lf_name!r} returned {v}, {where}, on data point {short_repr(x)}")
     raise LabelingError(f"LF {lf_name!r} returned {v!r} ({type(v).__name__}), not an integer label "
                         f"(-1 to abstain), on data point {short_repr(x)}")
@@ -112,7 +130,7 @@ class LabelingFunction:
 
     def preprocess(self, x):
         "Run this LF's preprocessors, in order, on a copy of `x` (the caller's point is never changed)."
-        if self.pre and hasattr(x, "copy"): x = x.copy()
+        if self.pre: x = copy_point(x)
         for p in self.pre: x = p(x)
         return x
 

@@ -53,7 +53,7 @@ def test_label_above_cardinality():
 
 
 def test_raising_lf_names_lf_column_and_row():
-    with pytest.raises(LFApplyError, match=r"LF 'lf_first_char' \(column 1\) raised IndexError.*row 2 \(index 12\)") as e:
+    with pytest.raises(LFApplyError, match=r"LF 'lf_first_char' \(column 1\) raised IndexError.*index 12 \(row 2\)") as e:
         PandasLFApplier([lf_sun, lf_first_char]).apply(DF, progress_bar=False)
     assert isinstance(e.value.__cause__, IndexError)
 
