@@ -5,6 +5,9 @@
 # %% ../nbs/04_analysis.ipynb #a2aafcf3
 from __future__ import annotations
 
+import hashlib
+import inspect
+
 from typing import Sequence
 
 import numpy as np
@@ -17,7 +20,8 @@ from fastcore.basics import patch
 from .core import ABSTAIN, check_L, check_Y, votes
 
 # %% auto #0
-__all__ = ['METRICS', 'row_stats', 'LFAnalysis', 'pairwise', 'plot_lf_summary', 'plot_pairwise', 'probs_to_preds', 'metric_score']
+__all__ = ['METRICS', 'row_stats', 'LFAnalysis', 'pairwise', 'plot_lf_summary', 'plot_pairwise', 'probs_to_preds',
+           'filter_labels', 'metric_score']
 
 # %% ../nbs/04_analysis.ipynb #a8fdfa5b
 def row_stats(n, rows, labels):
@@ -87,15 +91,28 @@ def lf_empirical_accuracies(self:LFAnalysis, Y) -> np.ndarray:
     right, wrong = self._correct_incorrect(Y)
     return _safe_div(right, right + wrong)
 
+# %% ../nbs/04_analysis.ipynb #61051c62
+@patch
+def lf_empirical_probs(self:LFAnalysis, Y, k:int) -> np.ndarray:
+    "(m, k + 1, k): P(LF j outputs v | Y = y) on items with gold Y, abstain (v = -1) in row 0."
+    Y = check_Y(Y, self.n, cardinality=k)
+    per_class = np.bincount(Y[Y != ABSTAIN], minlength=k).astype(float)
+    P = np.zeros((self.m, k + 1, k))
+    known = Y[self._r] != ABSTAIN
+    if (self._y[known] >= k).any(): raise ValueError(f"L holds votes >= k = {k}")
+    np.add.at(P, (self._c[known], self._y[known] + 1, Y[self._r][known]), 1)
+    P[:, 0, :] = per_class - P[:, 1:, :].sum(1)  # the items where LF j did not vote
+    return _safe_div(P, per_class[None, None, :])
+
 # %% ../nbs/04_analysis.ipynb #15e07aab
 @patch
 def lf_summary(self:LFAnalysis, Y=None,  # gold labels, -1 = unknown: adds Correct, Incorrect, Emp. Acc.
                est_weights=None  # per-LF weights (e.g. a label model's accuracies): adds Learned Weight
               ) -> pd.DataFrame:
-    "One row per LF: j, Polarity, Coverage, Overlaps, Conflicts (and accuracy columns given Y)."
-    names = [lf.name for lf in self.lfs] if self.lfs is not None else [str(j) for j in range(self.m)]
-    d = {"j": np.arange(self.m), "Polarity": self.lf_polarities(), "Coverage": self.lf_coverages(),
-         "Overlaps": self.lf_overlaps(), "Conflicts": self.lf_conflicts()}
+    "One row per LF: (j,) Polarity, Coverage, Overlaps, Conflicts (and accuracy columns given Y); indexed by LF name given `lfs`."
+    d = {} if self.lfs is None else {"j": np.arange(self.m)}  # as Snorkel: `j` and names only when the LFs are known
+    d.update({"Polarity": self.lf_polarities(), "Coverage": self.lf_coverages(),
+              "Overlaps": self.lf_overlaps(), "Conflicts": self.lf_conflicts()})
     if Y is not None:
         right, wrong = self._correct_incorrect(Y)
         d.update({"Correct": right, "Incorrect": wrong, "Emp. Acc.": _safe_div(right, right + wrong)})
@@ -103,7 +120,7 @@ def lf_summary(self:LFAnalysis, Y=None,  # gold labels, -1 = unknown: adds Corre
         w = np.asarray(est_weights, float)
         if w.shape != (self.m,): raise ValueError(f"est_weights must have one entry per LF ({self.m}), got shape {w.shape}")
         d["Learned Weight"] = w
-    return pd.DataFrame(d, index=pd.Index(names))
+    return pd.DataFrame(d, index=None if self.lfs is None else pd.Index([lf.name for lf in self.lfs]))
 
 # %% ../nbs/04_analysis.ipynb #a3f3c571
 def pairwise(L) -> tuple:
@@ -143,6 +160,10 @@ def plot_pairwise(L, lfs=None, figsize=(9, 4)):
     return fig
 
 # %% ../nbs/04_analysis.ipynb #fb9b01d7
+def _sha1_int(i:int) -> int:
+    "Snorkel's deterministic hash of a row number: the sha1 of its decimal digits, as an integer."
+    return int(hashlib.sha1(str(int(i)).encode()).hexdigest(), 16)
+
 def probs_to_preds(probs, tie_break_policy:str="random", tol:float=1e-5, seed:int|None=0) -> np.ndarray:
     "Hard labels from an (n, k) probability array, breaking ties by `tie_break_policy`."
     probs = np.asarray(probs, float)
@@ -155,7 +176,8 @@ def probs_to_preds(probs, tie_break_policy:str="random", tol:float=1e-5, seed:in
     if len(multi):
         if tie_break_policy == "abstain": preds[multi] = ABSTAIN
         elif tie_break_policy in ("random", "true-random"):
-            pick = multi % n_tied[multi] if tie_break_policy == "random" else np.random.default_rng(seed).integers(0, n_tied[multi])
+            pick = (np.array([_sha1_int(i) % int(t) for i, t in zip(multi, n_tied[multi])]) if tie_break_policy == "random"
+                    else np.random.default_rng(seed).integers(0, n_tied[multi]))
             cum = np.cumsum(tied[multi], 1)
             preds[multi] = (cum <= pick[:, None]).sum(1)
         else: raise ValueError(f"tie_break_policy must be 'random', 'true-random' or 'abstain', got {tie_break_policy!r}")
@@ -177,6 +199,7 @@ METRICS = {
     "precision": (lambda g, p, pr: skm.precision_score(g, p, zero_division=0), ("golds", "preds")),
     "recall": (lambda g, p, pr: skm.recall_score(g, p, zero_division=0), ("golds", "preds")),
     "f1": (lambda g, p, pr: skm.f1_score(g, p, zero_division=0), ("golds", "preds")),
+    "fbeta": (lambda g, p, pr, beta=1.0: skm.fbeta_score(g, p, beta=beta, zero_division=0), ("golds", "preds")),
     "f1_micro": (lambda g, p, pr: skm.f1_score(g, p, average="micro", zero_division=0), ("golds", "preds")),
     "f1_macro": (lambda g, p, pr: skm.f1_score(g, p, average="macro", zero_division=0), ("golds", "preds")),
     "matthews_corrcoef": (lambda g, p, pr: skm.matthews_corrcoef(g, p), ("golds", "preds")),
@@ -185,7 +208,7 @@ METRICS = {
 }
 
 # %% ../nbs/04_analysis.ipynb #ab0d39f6
-_BINARY = ("precision", "recall", "f1")
+_BINARY = ("precision", "recall", "f1", "fbeta")
 
 def _check_scored(metric, golds, preds, probs):
     "Refuse input a metric would score wrongly."
@@ -199,22 +222,42 @@ def _check_scored(metric, golds, preds, probs):
                          f"{metric} is a two-class metric but the labels hold {np.union1d(golds, preds).tolist()[:6]}")
 
 # %% ../nbs/04_analysis.ipynb #1b7a7e69
+def filter_labels(label_dict:dict,  # name -> aligned array (or None)
+                  filter_dict:dict  # name -> values whose items are dropped from every array
+                 ) -> dict:
+    "The arrays of `label_dict` without the items where any named array holds a filtered value (Snorkel's `filter_labels`)."
+    arrays = {k: None if v is None else np.asarray(v) for k, v in label_dict.items()}
+    unknown = sorted(set(filter_dict) - set(arrays))
+    if unknown: raise ValueError(f"filter_dict names {unknown}, which label_dict does not have ({sorted(arrays)})")
+    lengths = {len(v) for v in arrays.values() if v is not None}
+    if len(lengths) > 1: raise ValueError(f"the arrays of label_dict must have the same length, got {({k: len(v) for k, v in arrays.items() if v is not None})}")
+    keep = np.ones(next(iter(lengths), 0), bool)
+    for k, vals in filter_dict.items():
+        if arrays[k] is not None: keep &= ~np.isin(arrays[k].reshape(len(keep), -1)[:, 0] if arrays[k].ndim > 1 else arrays[k], vals)
+    return {k: None if v is None else v[keep] for k, v in arrays.items()}
+
+def _check_options(metric:str, f, kwargs:dict):
+    "Refuse options the metric does not take (e.g. `beta` is for 'fbeta'), naming them."
+    allowed = set(inspect.signature(f).parameters) - {"g", "p", "pr"}
+    extra = sorted(set(kwargs) - allowed)
+    if extra: raise ValueError(f"metric {metric!r} takes {'the options ' + str(sorted(allowed)) if allowed else 'no options'}, got {extra}")
+
 def metric_score(golds=None, preds=None, probs=None, metric:str="accuracy",
-                 filter_dict:dict|None=None  # e.g. {"golds": [-1], "preds": [-1]}: drop items with these values
+                 filter_dict:dict|None=None,  # e.g. {"golds": [-1], "preds": [-1]}: drop items with these values
+                 **kwargs  # options of the metric, e.g. beta=0.5 for "fbeta"
                 ) -> float:
     "Score predictions (or probabilities) against gold labels with one metric."
     if metric not in METRICS: raise ValueError(f"unknown metric {metric!r}; choose from {sorted(METRICS)}")
+    _check_options(metric, METRICS[metric][0], kwargs)
     arrays = {k: None if v is None else np.asarray(v) for k, v in dict(golds=golds, preds=preds, probs=probs).items()}
     f, needed = METRICS[metric]
     for k in needed:
         if arrays[k] is None: raise ValueError(f"metric {metric!r} needs {k}")
     lengths = {k: len(v) for k, v in arrays.items() if v is not None}
     if len(set(lengths.values())) > 1: raise ValueError(f"golds, preds and probs must have the same length, got {lengths}")
-    keep = np.ones(next(iter(lengths.values()), 0), bool)
-    for k, vals in (filter_dict or {}).items():
+    for k in filter_dict or {}:
         if k not in ("golds", "preds"): raise ValueError(f"filter_dict keys must be 'golds' or 'preds', got {k!r}")
-        if arrays[k] is not None: keep &= ~np.isin(arrays[k], vals)
-    arrays = {k: None if v is None else v[keep] for k, v in arrays.items()}
-    if keep.sum() == 0: raise ValueError("no items left to score (all filtered out, or empty input)")
+    arrays = filter_labels(arrays, filter_dict or {})
+    if not any(len(v) for v in arrays.values() if v is not None): raise ValueError("no items left to score (all filtered out, or empty input)")
     _check_scored(metric, **arrays)
-    return float(f(arrays["golds"], arrays["preds"], arrays["probs"]))
+    return float(f(arrays["golds"], arrays["preds"], arrays["probs"], **kwargs))

@@ -17,19 +17,25 @@ from tqdm.auto import tqdm
 
 from .core import ABSTAIN, short_repr, to_sparse
 from .data import load_crowd_answers, load_tweets
-from .lf import DataPoint, LabelingFunction, check_label, copy_point, crowd_label_matrix
+from .lf import DataPoint, LabelingFunction, add_context, check_label, copy_point, crowd_label_matrix
 
 # %% auto #0
-__all__ = ['LFApplyError', 'ApplierMetadata', 'apply_lfs', 'PandasLFApplier', 'weather_extra', 'DaskLFApplier']
+__all__ = ['ApplierMetadata', 'apply_lfs', 'LFApplier', 'PandasLFApplier', 'weather_extra', 'DaskLFApplier']
 
 # %% ../nbs/03_apply.ipynb #ff45eb09
-class LFApplyError(RuntimeError):
-    "An LF (or its preprocessor) raised while being applied; names the LF, its column and the row."
-
 @dataclass
 class ApplierMetadata:
-    "What happened during `apply`: faults per LF, by position."
-    faults: pd.Series  # number of rows on which each LF raised (index: LF names, in column order)
+    "What happened during `apply`: the LFs that raised, as Snorkel reports them, and every LF's count by position."
+    faults: dict  # LF name -> rows on which it raised, for the LFs that faulted only (Snorkel's layout)
+    fault_counts: pd.Series  # rows on which each LF raised, every LF in column order (names may repeat)
+
+def _meta(lfs, faults) -> ApplierMetadata:
+    "ApplierMetadata from the fault counts by position (a repeated name is keyed `name (column j)`)."
+    names = [lf.name for lf in lfs]
+    dup = {n for n, c in Counter(names).items() if c > 1}
+    key = lambda j: f"{names[j]} (column {j})" if names[j] in dup else names[j]
+    return ApplierMetadata({key(j): int(c) for j, c in enumerate(faults) if c},
+                           pd.Series(faults, index=names, name="faults"))
 
 def _warn_duplicates(lfs):
     "Warn, naming them, if LF names repeat."
@@ -69,7 +75,7 @@ def _label_rows(rows, lfs, groups, fault_tolerant, card, faults, index, partitio
                     x = copy_point(x0)
                     for p in chain: x = p(x)
                 except Exception as e:
-                    if not fault_tolerant: raise LFApplyError(f"preprocessor of LF {lfs[pos[0]].name!r} (column {pos[0]}) failed on {_where(index, i, partition)}: {e}") from e
+                    if not fault_tolerant: raise add_context(e, f"preprocessing for LF {lfs[pos[0]].name!r} (column {pos[0]}) on {_where(index, i, partition)}")
                     for j in pos: faults[j] += 1
                     continue
             for j in pos:
@@ -77,8 +83,8 @@ def _label_rows(rows, lfs, groups, fault_tolerant, card, faults, index, partitio
                 try: v = f(copy_point(x) if chain and len(pos) > 1 else x, **res)  # LFs sharing a chain: each its own copy
                 except Exception as e:
                     if not fault_tolerant:
-                        raise LFApplyError(f"LF {lfs[j].name!r} (column {j}) raised {type(e).__name__}: {e} on {_where(index, i, partition)}: "
-                                           f"{short_repr(x0)}. Pass fault_tolerant=True to abstain and count faults instead.") from e
+                        raise add_context(e, f"in LF {lfs[j].name!r} (column {j}) on {_where(index, i, partition)}: {short_repr(x0)}. "
+                                             "Pass fault_tolerant=True to abstain and count faults instead.")
                     faults[j] += 1
                     continue
                 if type(v) is not int or v < -1 or v >= (cards[j] or 2**31): v = check_label(v, lfs[j].name, x0, cards[j])
@@ -99,14 +105,18 @@ def apply_lfs(df:pd.DataFrame, lfs:Sequence[LabelingFunction], cardinality:int|N
     if not isinstance(df, pd.DataFrame): raise TypeError(f"expected a pandas DataFrame, got {type(df).__name__}")
     dup = df.columns[df.columns.duplicated()].unique().tolist()
     if dup: raise ValueError(f"the DataFrame has duplicate column names {dup[:5]}: a data point needs one value per name")
+    return _apply_points(_rows(df), len(df), df.index, lfs, cardinality, fault_tolerant, progress_bar, partition)
+
+def _apply_points(rows, n:int, index, lfs, cardinality, fault_tolerant, progress_bar, partition=False):
+    "Label `n` data points with `lfs`: (L as an int64 array, faults per LF)."
     faults = np.zeros(len(lfs), dtype=np.int64)
-    rows = tqdm(_rows(df), total=len(df), disable=not progress_bar, desc="Applying LFs")
-    votes = list(_label_rows(rows, lfs, _chains(lfs), fault_tolerant, cardinality, faults, df.index, partition))
-    return np.array(votes, dtype=np.int64).reshape(len(df), len(lfs)), faults
+    rows = tqdm(rows, total=n, disable=not progress_bar, desc="Applying LFs")
+    votes = list(_label_rows(rows, lfs, _chains(lfs), fault_tolerant, cardinality, faults, index, partition))
+    return np.array(votes, dtype=np.int64).reshape(n, len(lfs)), faults
 
 # %% ../nbs/03_apply.ipynb #dbd2824b
-class PandasLFApplier:
-    "Apply labelling functions to the rows of a pandas DataFrame, giving the label matrix L."
+class LFApplier:
+    "Apply labelling functions to a sequence of data points (objects, dicts, or the rows of a NumPy array)."
     def __init__(self, lfs:Sequence[LabelingFunction],
                  cardinality:int|None=None):  # when given, votes >= cardinality are errors
         self.lfs = list(lfs)
@@ -119,9 +129,20 @@ class PandasLFApplier:
     def _result(self, L, faults, return_meta, sparse):
         "Package the output of `apply`."
         if sparse: L = to_sparse(L)
-        if not return_meta: return L
-        return L, ApplierMetadata(pd.Series(faults, index=[lf.name for lf in self.lfs], name="faults"))
+        return (L, _meta(self.lfs, faults)) if return_meta else L
 
+    def apply(self, data_points, progress_bar:bool=True, fault_tolerant:bool=False,
+              return_meta:bool=False, sparse:bool=False):
+        "Label every data point: an int array (n, len(lfs)), -1 = abstain, as `PandasLFApplier.apply`."
+        if isinstance(data_points, (pd.DataFrame, str, bytes)) or not hasattr(data_points, "__len__"):
+            raise TypeError(f"LFApplier.apply needs a list or array of data points, got {type(data_points).__name__}"
+                            + ("; use PandasLFApplier for a DataFrame" if isinstance(data_points, pd.DataFrame) else ""))
+        n = len(data_points)
+        L, faults = _apply_points(iter(data_points), n, range(n), self.lfs, self.cardinality, fault_tolerant, progress_bar)
+        return self._result(L, faults, return_meta, sparse)
+
+class PandasLFApplier(LFApplier):
+    "Apply labelling functions to the rows of a pandas DataFrame, giving the label matrix L."
     def apply(self, df:pd.DataFrame, progress_bar:bool=True, fault_tolerant:bool=False,
               return_meta:bool=False, sparse:bool=False):
         "Label every row of `df`: an int array (len(df), len(lfs)), -1 = abstain (CSR of label + 1 if `sparse`)."

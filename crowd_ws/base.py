@@ -24,7 +24,7 @@ from .core import check_L, check_Y, voted_rows
 # %% auto #0
 __all__ = ['logger', 'FORMAT', 'Workspace', 'scratch', 'indicators', 'block_rows', 'blocks', 'is_dask', 'dask_rows', 'map_reduce',
            'map_rows', 'prepare_L', 'check_cardinality', 'check_number', 'resolve_class_balance', 'softmax_rows',
-           'posterior_block', 'log_to_stdout', 'BaseLabelModel']
+           'posterior_block', 'log_to_stdout', 'NotFittedError', 'BaseLabelModel']
 
 # %% ../nbs/05_base.ipynb #c14c5094
 class Workspace:
@@ -204,6 +204,9 @@ def _read_model(path):
 # %% ../nbs/05_base.ipynb #5e2e6d8a
 _REGISTRY = {}
 
+class NotFittedError(ValueError, AttributeError):
+    "A model was used before `fit` (or `load`)."
+
 class BaseLabelModel:
     "Shared interface: fit / predict_proba / predict / score / get_weights / save / load."
     _params, _arrays = ("cardinality",), ()  # what `save` stores: settings (JSON) and fitted arrays (npz)
@@ -213,7 +216,7 @@ class BaseLabelModel:
         super().__init_subclass__(**kw); _REGISTRY[cls.__name__] = cls
 
     def _check_fitted(self):
-        if not getattr(self, "fitted_", False): raise RuntimeError(f"{type(self).__name__} is not fitted: call fit(L) first")
+        if not getattr(self, "fitted_", False): raise NotFittedError(f"{type(self).__name__} is not fitted: call fit(L) first (or load a saved model)")
 
     def predict(self, L, return_probs:bool=False, tie_break_policy:str="abstain", seed:int|None=0):
         "Hard labels (ties by `tie_break_policy`; with 'abstain', -1 also where no source voted), optionally with the probabilities."

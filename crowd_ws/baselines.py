@@ -11,7 +11,7 @@ from .base import BaseLabelModel, check_cardinality, map_rows, prepare_L, resolv
 from .core import vote_counts
 
 # %% auto #0
-__all__ = ['mv_block', 'MajorityLabelVoter', 'MajorityClassVoter']
+__all__ = ['mv_block', 'MajorityLabelVoter', 'MajorityClassVoter', 'RandomVoter']
 
 # %% ../nbs/06_baselines.ipynb #d3eea7b5
 def mv_block(block, ws, k:int) -> np.ndarray:
@@ -63,3 +63,23 @@ class MajorityClassVoter(BaseLabelModel):
     def get_weights(self) -> np.ndarray:
         "No source counts: an empty array."
         return np.zeros(0)
+
+# %% ../nbs/06_baselines.ipynb #1d21d653
+class RandomVoter(BaseLabelModel):
+    "Random class probabilities for every item (seeded: the same L gives the same output)."
+    _params, _uses_votes = ("cardinality", "seed"), False
+    def __init__(self, cardinality:int=2, seed:int=0):
+        self.cardinality, self.seed, self.fitted_ = check_cardinality(cardinality), seed, True
+
+    def fit(self, L=None, **kw):
+        "Nothing to learn; checks L if given and returns self."
+        if kw: raise TypeError(f"RandomVoter.fit takes only L; got {sorted(kw)}")
+        if L is not None: prepare_L(L, self.cardinality)
+        return self
+
+    def predict_proba(self, L) -> np.ndarray:
+        "Rows of uniform random numbers, normalised to sum to 1."
+        P = np.random.default_rng(self.seed).random((prepare_L(L, self.cardinality).shape[0], self.cardinality))
+        return P / P.sum(1, keepdims=True)
+
+    def get_weights(self) -> np.ndarray: return np.zeros(0)

@@ -99,6 +99,7 @@ def check_Y(Y, n:int|None=None,  # expected length (rows of L); None: any
             what:str="Y", cardinality:int|None=None) -> np.ndarray:
     "Gold labels as an int64 array (-1 = unknown), checked against the length and the cardinality."
     Y = np.asarray(Y)
+    if Y.ndim == 2 and Y.shape[1] == 1: Y = Y[:, 0]  # a column vector, as Snorkel accepts
     if Y.ndim != 1 or (n is not None and len(Y) != n):
         raise ValueError(f"{what} must be 1-D with {'one entry per row of L' if n is None else f'{n} entries (one per row of L)'}, got shape {Y.shape}")
     if not np.issubdtype(Y.dtype, np.integer):

@@ -20,8 +20,8 @@ from .dawid_skene import DawidSkene, dawid_skene_posterior, ds_block, one_sided
 
 # %% auto #0
 __all__ = ['overlap_block', 'overlap_stats', 'overlap_matrix', 'mu_loss_grad', 'Optimizer', 'break_symmetry', 'log_mu',
-           'smooth_p', 'em_polish', 'LabelModel', 'BaseLabelModel', 'DawidSkene', 'MajorityClassVoter',
-           'MajorityLabelVoter', 'dawid_skene_posterior']
+           'smooth_p', 'em_polish', 'vote_rates', 'LabelModel', 'lr_schedule', 'BaseLabelModel', 'DawidSkene',
+           'MajorityClassVoter', 'MajorityLabelVoter', 'dawid_skene_posterior']
 
 # %% ../nbs/08_label_model.ipynb #6ccffd44
 _all_ = ["BaseLabelModel", "DawidSkene", "MajorityClassVoter", "MajorityLabelVoter", "dawid_skene_posterior"]
@@ -120,11 +120,23 @@ def em_polish(L, mu, p, k:int, steps:int, fit_p:bool=False):
         if fit_p: p = smooth_p(sums)
     return mu, p
 
+# %% ../nbs/08_label_model.ipynb #3105e92c
+def vote_rates(L, mu, p, k:int, steps:int=3) -> np.ndarray:
+    "(m, k): each source's probability of voting given each class, by EM on votes and abstains with mu's confusions fixed."
+    mu = mu.reshape(-1, k, k)  # (m, k_vote, k_true)
+    cover = np.clip(mu.sum(1), 1e-6, 1 - 1e-6)  # the model's own rates to start
+    conf = mu / np.maximum(mu.sum(1, keepdims=True), 1e-12)
+    for _ in range(steps):
+        log_theta = np.log(np.clip(conf * cover[:, None, :], 1e-12, 1)) - np.log1p(-cover)[:, None, :]  # vote vs abstain
+        counts, sums, _ = map_reduce(L, k, ds_block, np.log(p) + np.log1p(-cover).sum(0), log_theta.transpose(1, 0, 2))
+        cover = np.clip(counts.sum(0) / np.maximum(sums, 1e-12), 1e-6, 1 - 1e-6)
+    return cover
+
 # %% ../nbs/08_label_model.ipynb #a539911d
 class LabelModel(BaseLabelModel):
     "Matrix-completion label model (Ratner et al., AAAI 2019): source accuracies from overlap statistics."
     _params = ("cardinality", "verbose", "device")
-    _arrays = ("_mu", "_p")
+    _arrays = ("_mu", "_p", "_cover")
     def __init__(self, cardinality:int=2, verbose:bool=False, device:str="cpu"):
         cardinality = check_cardinality(cardinality)
         if device != "cpu": raise ValueError(f"device {device!r} is not supported: LabelModel fits on the CPU in numpy (the fit is tiny; the cost is in streaming L)")
@@ -150,6 +162,9 @@ class LabelModel(BaseLabelModel):
         if self._p.shape != (k,) or self._mu.ndim != 2 or self._mu.shape[1] != k or self._mu.shape[0] % k:
             raise ValueError(f"{path}: parameter shapes {self._mu.shape}, {self._p.shape} do not fit cardinality {k}")
         if (self._p <= 0).any() or not np.isclose(self._p.sum(), 1): raise ValueError(f"{path}: the class balance must be positive and sum to 1")
+        if self._cover.shape != (self._mu.shape[0] // k, k) or ((self._cover < 0) | (self._cover > 1)).any():
+            raise ValueError(f"{path}: the vote rates must be ({self._mu.shape[0] // k}, {k}) probabilities")
+        if ((self._mu < 0) | (self._mu > 1)).any(): raise ValueError(f"{path}: mu must hold probabilities in [0, 1]")
 
 # %% ../nbs/08_label_model.ipynb #60811191
 _MAX_FLOPS, _MAX_BYTES = 3e11, 4e9  # about a minute of matrix products on 2 cores; O, its mask and residual in memory
@@ -171,6 +186,45 @@ def _check_fit_settings(m:int, k:int, n_epochs, lr, l2, log_freq, prec_init, mom
     return float(prec) if prec.ndim == 0 else prec
 
 # %% ../nbs/08_label_model.ipynb #4bd75ad3
+_LR_KEYS = {"warmup_steps", "warmup_unit", "warmup_percentage", "min_lr", "exponential_config", "step_config"}
+_OPT_KEYS = {"sgd_config": {"momentum"}, "adam_config": {"betas"}, "adamax_config": {"betas"}}
+
+def _known(d, allowed, what:str) -> dict:
+    "d (a dict, or None for empty) with only the `allowed` keys, else a ValueError naming the others."
+    d = dict(d or {})
+    extra = sorted(set(d) - set(allowed))
+    if extra: raise ValueError(f"{what} has unknown option(s) {extra}; known: {sorted(allowed)}")
+    return d
+
+def lr_schedule(n_epochs:int, lr:float, lr_scheduler:str="constant", lr_scheduler_config:dict|None=None) -> np.ndarray:
+    "The learning rate of every epoch: warm-up, then the schedule, never below `min_lr`."
+    cfg = _known(lr_scheduler_config, _LR_KEYS, "lr_scheduler_config")
+    if cfg.get("warmup_unit", "epochs") not in ("epochs", "batches"): raise ValueError(f"warmup_unit must be 'epochs' or 'batches' (the same here: one batch per epoch), got {cfg['warmup_unit']!r}")
+    warm = int(cfg.get("warmup_steps") or round(check_number("warmup_percentage", cfg.get("warmup_percentage", 0.0), 0, 1) * n_epochs))
+    check_number("warmup_steps", warm, lo=0, integer=True)
+    t = np.arange(n_epochs) - warm  # epochs since the warm-up ended
+    if lr_scheduler == "constant": rates = np.full(n_epochs, lr, float)
+    elif lr_scheduler == "linear": rates = lr * (1 - t / max(n_epochs - warm, 1))
+    elif lr_scheduler == "exponential": rates = lr * _known(cfg.get("exponential_config"), {"gamma"}, "exponential_config").get("gamma", 0.9) ** np.maximum(t, 0)
+    elif lr_scheduler == "step":
+        sc = _known(cfg.get("step_config"), {"step_size", "gamma"}, "step_config")
+        rates = lr * sc.get("gamma", 0.1) ** (np.maximum(t, 0) // check_number("step_size", sc.get("step_size", 5), lo=1, integer=True))
+    else: raise ValueError(f"lr_scheduler must be 'constant', 'linear', 'exponential' or 'step', got {lr_scheduler!r}")
+    if warm: rates[:warm] = lr * (np.arange(1, min(warm, n_epochs) + 1) / warm)
+    return np.maximum(rates, cfg.get("min_lr", 0.0))
+
+# %% ../nbs/08_label_model.ipynb #29ccc187
+def _optimizer(kind:str, lr:float, momentum:float, optimizer_config:dict|None) -> Optimizer:
+    "The optimiser, with Snorkel's `optimizer_config` ({'sgd_config': {'momentum'}, 'adam_config': {'betas'}, ...})."
+    cfg = _known(optimizer_config, _OPT_KEYS, "optimizer_config")
+    sub = {k: _known(v, _OPT_KEYS[k], k) for k, v in cfg.items()}
+    momentum = sub.get("sgd_config", {}).get("momentum", momentum)
+    check_number("momentum", momentum, 0, 1, hi_open=True)
+    betas = tuple(sub.get(f"{kind}_config", {}).get("betas", (0.9, 0.999)))
+    if len(betas) != 2 or not all(0 <= b < 1 for b in betas): raise ValueError(f"betas must be two numbers in [0, 1), got {betas}")
+    return Optimizer(kind, lr, momentum=momentum, betas=betas)
+
+# %% ../nbs/08_label_model.ipynb #8eef4bb3
 def _mu_start(d, p, m:int, k:int, prec_init:float, seed:int):
     "(mu0, the seeded start): each source right `prec_init` of the time it votes, scaled by one seeded factor."
     mu0 = np.zeros((m * k, k))
@@ -181,13 +235,17 @@ def _mu_start(d, p, m:int, k:int, prec_init:float, seed:int):
 def fit(self:LabelModel, L_train, Y_dev=None, class_balance=None, n_epochs:int=100, lr:float=0.01, l2:float=0.0,
         optimizer:str="sgd", seed:int=0, log_freq:int=10, progress_bar:bool=False,
         prec_init:float=0.7, momentum:float=0.9,
-        em_steps:int=3):  # EM steps that polish mu after matrix completion (0: none)
+        em_steps:int=3,  # EM steps that polish mu after matrix completion (0: none)
+        mu_eps:float|None=None,  # if given, clip the fitted mu to [mu_eps, 1 - mu_eps] (Snorkel's option)
+        lr_scheduler:str="constant", lr_scheduler_config:dict|None=None, optimizer_config:dict|None=None):
     "Estimate mu from L_train's overlap matrix; returns self."
     if self.verbose: log_to_stdout()
     k = self.cardinality
     L_train = prepare_L(L_train, k, what="L_train")
     n, m = L_train.shape
     prec_init = _check_fit_settings(m, k, n_epochs, lr, l2, log_freq, prec_init, momentum, em_steps)
+    rates, opt = lr_schedule(n_epochs, lr, lr_scheduler, lr_scheduler_config), _optimizer(optimizer, lr, momentum, optimizer_config)
+    if mu_eps is not None: check_number("mu_eps", mu_eps, 0, 0.5, hi_open=True)
     if m < 3: warnings.warn(f"LabelModel got {m} source(s): with fewer than 3 conditionally independent sources their accuracies are not identifiable; prefer MajorityLabelVoter or DawidSkene", stacklevel=2)
     if n == 0: raise ValueError("L_train has no rows")
     fit_p = class_balance is None and Y_dev is None
@@ -199,20 +257,22 @@ def fit(self:LabelModel, L_train, Y_dev=None, class_balance=None, n_epochs:int=1
     src = np.repeat(np.arange(m), k)
     mu0, mu = _mu_start(d, p, m, k, prec_init, seed)
     self._log(r"Estimating \mu...")
-    opt = Optimizer(optimizer, lr, momentum=momentum)
     for epoch in tqdm(range(n_epochs), disable=not progress_bar, unit="epoch"):
         loss, g = mu_loss_grad(mu, O, p, src[:, None] != src[None, :], d, mu0, l2)
-        if not np.isfinite(loss): raise RuntimeError(f"LabelModel loss is {loss} at epoch {epoch}: lower lr (now {lr})")
-        if epoch % log_freq == 0: self._log(f"[{epoch} epochs]: TRAIN:[loss={loss:.3f}]")
+        if not np.isfinite(loss): raise ValueError(f"LabelModel loss is {loss} at epoch {epoch}: the optimisation diverged; lower lr (now {rates[epoch]:g})")
+        if epoch % log_freq == 0: self._log(f"[{epoch} epochs]: TRAIN:[loss={loss:.3f}, lr={rates[epoch]:.2g}]")
+        opt.lr = rates[epoch]
         mu = opt.step(mu, g)
     mu = break_symmetry(np.clip(mu, 0, 1), p, k)
     if em_steps: self._log(f"Polishing \\mu with {em_steps} EM steps...")
-    self._mu, self._p = em_polish(L_train, mu, p, k, em_steps, fit_p)
+    mu, self._p = em_polish(L_train, mu, p, k, em_steps, fit_p)
+    self._mu = mu if mu_eps is None else np.clip(mu, mu_eps, 1 - mu_eps)
+    self._cover = vote_rates(L_train, self._mu, self._p, k)
     self.fitted_ = True
     self._log("Finished Training")
     return self
 
-# %% ../nbs/08_label_model.ipynb #bdb9a304
+# %% ../nbs/08_label_model.ipynb #9280b385
 @patch
 def predict_proba(self:LabelModel, L) -> np.ndarray:
     "P(Y | votes) for every item, rows summing to 1."
@@ -220,6 +280,15 @@ def predict_proba(self:LabelModel, L) -> np.ndarray:
     k = self.cardinality
     L = prepare_L(L, k, self._mu.shape[0] // k)
     return map_rows(L, k, _lm_post, np.log(self._p), log_mu(self._mu, k))
+
+@patch
+def get_conditional_probs(self:LabelModel) -> np.ndarray:
+    "(m, k + 1, k): P(source j outputs v | Y = y), abstain (v = -1) in row 0, as Snorkel lays it out."
+    self._check_fitted()
+    out = np.empty((self._cover.shape[0], self.cardinality + 1, self.cardinality))
+    out[:, 0, :] = 1 - self._cover
+    out[:, 1:, :] = self.confusions_.transpose(0, 2, 1) * self._cover[:, None, :]  # P(vote v | y, votes) x P(votes | y)
+    return out
 
 @patch
 def get_weights(self:LabelModel) -> np.ndarray:

@@ -19,8 +19,8 @@ import scipy.sparse as sp
 from .core import ABSTAIN, answer_table, short_repr
 
 # %% auto #0
-__all__ = ['textblob_polarity', 'DataPoint', 'copy_point', 'PreprocessorError', 'Preprocessor', 'preprocessor', 'LabelingError',
-           'check_label', 'LabelingFunction', 'labeling_function', 'busy_workers', 'crowd_worker_lfs',
+__all__ = ['textblob_polarity', 'DataPoint', 'copy_point', 'PreprocessorError', 'add_context', 'Preprocessor', 'preprocessor',
+           'LabelingError', 'check_label', 'LabelingFunction', 'labeling_function', 'busy_workers', 'crowd_worker_lfs',
            'crowd_label_matrix', 'polarity_positive', 'polarity_negative', 'polarity_negative_2', 'weather_text_lfs']
 
 # %% ../nbs/02_lf.ipynb #1fb77e42
@@ -62,8 +62,12 @@ def copy_point(x):
     return out
 
 # %% ../nbs/02_lf.ipynb #3fa292c9
-class PreprocessorError(RuntimeError):
-    "A preprocessor raised or returned nothing; the message names it and the data point."
+class PreprocessorError(ValueError):
+    "A preprocessor returned nothing (None); the message names it and the data point."
+
+def add_context(e:BaseException, note:str) -> BaseException:
+    "Add `note` to the exception `e` (kept with its own type, as Snorkel users' `except` clauses expect) and return it."
+    e.add_note(note); return e
 
 class Preprocessor:
     "A named map from a data point to an enriched data point, optionally memoized by content."
@@ -81,8 +85,7 @@ class Preprocessor:
 
     def _run(self, x):
         try: out = self.f(x)
-        except Exception as e:
-            raise PreprocessorError(f"preprocessor {self.name!r} raised {type(e).__name__}: {e} on data point {short_repr(x)}") from e
+        except Exception as e: raise add_context(e, f"in preprocessor {self.name!r} on data point {short_repr(x)}")
         if out is None:
             raise PreprocessorError(f"preprocessor {self.name!r} returned None on data point {short_repr(x)}; "
                                     "a preprocessor must return the (modified) data point")
@@ -98,8 +101,13 @@ class Preprocessor:
         return copy_point(self._cache[key])  # a copy: what a caller does to it never reaches the memo
 
 # %% ../nbs/02_lf.ipynb #48023f76
+def _no_parens(name, deco:str):
+    "Refuse a decorator used without parentheses (`@deco` instead of `@deco()`), as Snorkel does."
+    if callable(name): raise ValueError(f"@{deco} needs parentheses: write @{deco}() above {getattr(name, '__name__', 'the function')}")
+
 def preprocessor(name:str|None=None, memoize:bool=False, memoize_key:Callable|None=None, maxsize:int=100_000):
     "Decorator: turn `f(x) -> x` into a `Preprocessor` (named after `f` unless `name` is given)."
+    _no_parens(name, "preprocessor")
     def deco(f): return Preprocessor(name or f.__name__, f, memoize=memoize, memoize_key=memoize_key, maxsize=maxsize)
     return deco
 
@@ -144,6 +152,7 @@ def labeling_function(name:str|None=None, resources:dict|None=None, pre:Sequence
                       preprocessors:Sequence|None=None,  # Snorkel tutorials' spelling of `pre`
                       cardinality:int|None=None):
     "Decorator: turn `f(x, **resources)` into a `LabelingFunction` named after `f` unless `name` is given."
+    _no_parens(name, "labeling_function")
     if pre is not None and preprocessors is not None: raise ValueError("give `pre` or `preprocessors`, not both")
     def deco(f): return LabelingFunction(name or f.__name__, f, resources, pre if pre is not None else preprocessors, cardinality)
     return deco

@@ -68,7 +68,7 @@ def test_dask_applier_equals_pandas_applier(client):
     PICKLED["n"] = 0
     got, got_meta = DaskLFApplier(lfs).apply(ddf, client=client, return_meta=True)
     np.testing.assert_array_equal(got, expected)
-    assert got_meta.faults.tolist() == meta.faults.tolist()
+    assert got_meta.faults == meta.faults and got_meta.fault_counts.tolist() == meta.fault_counts.tolist()
     # the resources went out once (one scatter, broadcast to the workers), not once per partition
     assert 1 <= PICKLED["n"] < 8
 
