@@ -65,7 +65,8 @@ def _copy(r, out, deadline:float, name:str, progress:bool):
     from tqdm.auto import tqdm
     total, t0 = r.headers.get("Content-Length"), time.monotonic()
     with tqdm(total=int(total) if total else None, unit="B", unit_scale=True, desc=name, disable=not progress) as bar:
-        for block in iter(lambda: r.read(1 << 16), b""):
+        read = getattr(r, "read1", r.read)  # read1: whatever has arrived, so a trickling server cannot outlast the deadline
+        for block in iter(lambda: read(1 << 16), b""):
             out.write(block); bar.update(len(block))
             if time.monotonic() - t0 > deadline: raise TimeoutError(f"not complete after {deadline:.0f} s")
 

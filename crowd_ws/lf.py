@@ -193,9 +193,10 @@ def crowd_worker_lfs(answers:pd.DataFrame,  # long table `item, worker, label` (
 # %% ../nbs/02_lf.ipynb #0c22b5f1
 def _no_match(what, asked, have) -> str:
     "Why no answer matched: the two sides' types and a few values."
-    kind = lambda v: sorted({type(x).__name__ for x in list(v)[:1000]})
-    return (f"no answer matches the requested {what}: they are {kind(asked)} (e.g. {list(asked)[:3]}) "
-            f"but the answer table holds {kind(have)} (e.g. {list(have)[:3]})")
+    plain = lambda v: [x.item() if isinstance(x, np.generic) else x for x in list(v)[:1000]]
+    kind = lambda v: sorted({type(x).__name__ for x in plain(v)})
+    return (f"no answer matches the requested {what}: they are {kind(asked)} (e.g. {plain(asked)[:3]}) "
+            f"but the answer table holds {kind(have)} (e.g. {plain(have)[:3]})")
 
 def _cells(t:pd.DataFrame, items, workers, labels):
     "(row codes, unique items, row, col, label) of the answers that land in the matrix; last answer wins."
