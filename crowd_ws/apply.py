@@ -17,7 +17,7 @@ from tqdm.auto import tqdm
 
 from .core import ABSTAIN, short_repr, to_sparse
 from .data import load_crowd_answers, load_tweets
-from .lf import DataPoint, LabelingFunction, add_context, check_label, copy_point, crowd_label_matrix
+from .lf import DataPoint, LabelingFunction, add_context, check_label, copy_point, crowd_label_matrix, is_flat
 
 # %% auto #0
 __all__ = ['ApplierMetadata', 'apply_lfs', 'LFApplier', 'PandasLFApplier', 'weather_extra', 'DaskLFApplier']
@@ -78,15 +78,19 @@ def _label_rows(rows, lfs, groups, fault_tolerant, card, faults, index, partitio
                     if not fault_tolerant: raise add_context(e, f"preprocessing for LF {lfs[pos[0]].name!r} (column {pos[0]}) on {_where(index, i, partition)}")
                     for j in pos: faults[j] += 1
                     continue
+            # LFs sharing a point each see it unchanged: a flat point is restored if an LF changed it, others are copied
+            snap = dict(x.__dict__) if len(pos) > 1 and is_flat(x) else None
+            deep = len(pos) > 1 and snap is None
             for j in pos:
                 f, res = fs[j]
-                try: v = f(copy_point(x) if chain and len(pos) > 1 else x, **res)  # LFs sharing a chain: each its own copy
+                try: v = f(copy_point(x) if deep else x, **res)
                 except Exception as e:
                     if not fault_tolerant:
                         raise add_context(e, f"in LF {lfs[j].name!r} (column {j}) on {_where(index, i, partition)}: {short_repr(x0)}. "
                                              "Pass fault_tolerant=True to abstain and count faults instead.")
                     faults[j] += 1
-                    continue
+                    v = ABSTAIN
+                if snap is not None and x.__dict__ != snap: x.__dict__.clear(); x.__dict__.update(snap)
                 if type(v) is not int or v < -1 or v >= (cards[j] or 2**31): v = check_label(v, lfs[j].name, x0, cards[j])
                 out[j] = v
         yield out

@@ -19,9 +19,10 @@ import scipy.sparse as sp
 from .core import ABSTAIN, answer_table, short_repr
 
 # %% auto #0
-__all__ = ['textblob_polarity', 'DataPoint', 'copy_point', 'PreprocessorError', 'add_context', 'Preprocessor', 'preprocessor',
-           'LabelingError', 'check_label', 'LabelingFunction', 'labeling_function', 'busy_workers', 'crowd_worker_lfs',
-           'crowd_label_matrix', 'polarity_positive', 'polarity_negative', 'polarity_negative_2', 'weather_text_lfs']
+__all__ = ['textblob_polarity', 'DataPoint', 'copy_point', 'is_flat', 'PreprocessorError', 'add_context', 'Preprocessor',
+           'preprocessor', 'LabelingError', 'check_label', 'LabelingFunction', 'labeling_function', 'busy_workers',
+           'crowd_worker_lfs', 'crowd_label_matrix', 'polarity_positive', 'polarity_negative', 'polarity_negative_2',
+           'weather_text_lfs']
 
 # %% ../nbs/02_lf.ipynb #1fb77e42
 class DataPoint(SimpleNamespace):
@@ -60,6 +61,10 @@ def copy_point(x):
     out = DataPoint()
     out.__dict__.update({k: v if isinstance(v, _IMMUTABLE) else copy.deepcopy(v) for k, v in x.__dict__.items()})
     return out
+
+def is_flat(x) -> bool:
+    "True for a DataPoint whose values are all immutable: then a copy of its dict is a full copy."
+    return isinstance(x, DataPoint) and all(isinstance(v, _IMMUTABLE) for v in x.__dict__.values())
 
 # %% ../nbs/02_lf.ipynb #3fa292c9
 class PreprocessorError(ValueError):
