@@ -31,6 +31,7 @@ setup(
     include_package_data=True,
     install_requires=reqs("requirements"),
     extras_require=extras,
-    entry_points={"nbdev": [f"{lib_path}={lib_path}._modidx:d"]},
+    entry_points={"nbdev": [f"{lib_path}={lib_path}._modidx:d"],
+                  "console_scripts": cfg.get("console_scripts", "").split()},
     zip_safe=False,
 )

@@ -1,9 +1,36 @@
-"""Render README.md from nbs/index.ipynb: markdown as is, code cells as python blocks (hidden cells skipped)."""
+"""Render README.md from nbs/index.ipynb: markdown as is, code cells as blocks followed by their outputs.
+
+The notebook is executed (with execnb, in a scratch folder) so that the README shows what the code prints today;
+hidden cells run but are not shown; `!` cells are shown as shell commands. Needs the weather data
+(`CROWD_WS_DATA`, as `.ci/run` sets it)."""
 import json
+import os
+import tempfile
 from pathlib import Path
 
+from execnb.nbio import read_nb
+from execnb.shell import CaptureShell
+
 top = Path(__file__).resolve().parent.parent
-nb = json.loads((top / "nbs" / "index.ipynb").read_text(encoding="utf-8"))
+nb = read_nb(top / "nbs" / "index.ipynb")
+here = os.getcwd()
+with tempfile.TemporaryDirectory() as scratch:
+    os.chdir(scratch)
+    try: CaptureShell().run_all(nb, exc_stop=True)
+    finally: os.chdir(here)
+
+
+def outputs(cell) -> str:
+    "Text and table outputs of a cell (streams and plain-text results), without trailing blanks."
+    out = []
+    for o in cell.get("outputs", []):
+        if o["output_type"] == "stream": out.append("".join(o["text"]))
+        elif o["output_type"] in ("execute_result", "display_data") and "text/plain" in o["data"]:
+            out.append("".join(o["data"]["text/plain"]) + "\n")
+        elif o["output_type"] == "error": raise SystemExit(f"index.ipynb failed: {o['ename']}: {o['evalue']}")
+    return "".join(out).replace("\r\n", "\n").rstrip()
+
+
 parts = ["<!-- Generated from nbs/index.ipynb by .ci/readme.py: edit the notebook, not this file. -->"]
 for cell in nb["cells"]:
     src = "".join(cell["source"]).strip()
@@ -14,5 +41,8 @@ for cell in nb["cells"]:
             src = "\n".join([lines[0], "", lines[1]] + lines[2:])
         parts.append(src)
     elif cell["cell_type"] == "code":
-        parts.append("```python\n" + src + "\n```")
+        shell = src.startswith("!")
+        parts.append(("```sh\n" + src[1:] if shell else "```python\n" + src) + "\n```")
+        out = outputs(cell)
+        if out: parts.append("```text\n" + out + "\n```")
 (top / "README.md").write_text("\n\n".join(parts) + "\n", encoding="utf-8")

@@ -15,16 +15,17 @@ import zipfile
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import scipy.sparse as sp
 from fastcore.basics import patch
 
 from .analysis import metric_score, probs_to_preds
-from .core import check_L, check_Y, voted_rows
+from .core import check_L, check_Y, encode_answers, votes, voted_rows
 
 # %% auto #0
 __all__ = ['logger', 'FORMAT', 'Workspace', 'scratch', 'indicators', 'block_rows', 'blocks', 'is_dask', 'dask_rows', 'map_reduce',
            'map_rows', 'prepare_L', 'check_cardinality', 'check_number', 'resolve_class_balance', 'softmax_rows',
-           'posterior_block', 'log_to_stdout', 'NotFittedError', 'BaseLabelModel']
+           'posterior_block', 'log_to_stdout', 'write_atomic', 'NotFittedError', 'BaseLabelModel', 'worker_quality']
 
 # %% ../nbs/05_base.ipynb #c14c5094
 class Workspace:
@@ -177,7 +178,7 @@ class _class_or_instance:
         def bound(*args, **kw): return self.f(cls, obj, *args, **kw)
         return bound
 
-def _write_atomic(path:Path, write):
+def write_atomic(path:Path, write):
     "Call `write(file)` on a temporary file beside `path`, then move it into place."
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
     try:
@@ -240,6 +241,7 @@ class BaseLabelModel:
         if klass is None or not issubclass(klass, cls): raise ValueError(f"{path} holds a {meta.get('class')!r}, not a {cls.__name__}")
         obj = klass.__new__(klass) if obj is None else obj
         obj.__dict__.update(meta["params"]); obj.__dict__.update(arrays)
+        if "answers" in meta: obj.classes_, obj.workers_ = meta["answers"]["classes"], meta["answers"]["workers"]
         obj._validate_loaded(path)
         obj.fitted_ = True
         return obj
@@ -250,10 +252,45 @@ def save(self:BaseLabelModel, path) -> Path:
     "Save the fitted model to exactly `path` (one npz archive: arrays + JSON settings; no pickle), atomically."
     self._check_fitted()
     meta = {"class": type(self).__name__, "format": FORMAT, "params": {p: getattr(self, p) for p in self._params}}
+    if hasattr(self, "classes_"): meta["answers"] = {"classes": self.classes_, "workers": self.workers_}  # the table's mappings
     arrays = {a: np.asarray(getattr(self, a)) for a in self._arrays}
-    _write_atomic(Path(path), lambda f: np.savez(f, __meta__=np.array(json.dumps(meta)), **arrays))
+    write_atomic(Path(path), lambda f: np.savez(f, __meta__=np.array(json.dumps(meta)), **arrays))
     return Path(path)
 
 @patch
 def _validate_loaded(self:BaseLabelModel, path):
     if not (isinstance(self.cardinality, int) and self.cardinality >= 2): raise ValueError(f"{path}: cardinality must be an integer >= 2, got {self.cardinality!r}")
+
+# %% ../nbs/05_base.ipynb #960d7179
+def worker_quality(L, P:np.ndarray, workers, classes) -> pd.DataFrame:
+    "Per worker (column of L): answers, expected accuracy and confusion under the posterior P, indexed by worker."
+    n, m, r, c, lab = votes(L)
+    k = P.shape[1]
+    n_ans = np.bincount(c, minlength=m)
+    acc = np.bincount(c, weights=P[r, lab], minlength=m) / np.maximum(n_ans, 1)
+    conf = np.zeros((m, k, k))  # (worker, true, answer)
+    for a in range(k): conf[:, :, a] = np.stack([np.bincount(c[lab == a], weights=P[r[lab == a], y], minlength=m) for y in range(k)], 1)
+    conf /= np.maximum(conf.sum(2, keepdims=True), 1e-12)
+    cols = {f"{y}->{a}": conf[:, i, j] for i, y in enumerate(classes) for j, a in enumerate(classes)}
+    return pd.DataFrame({"n_answers": n_ans, "accuracy": acc, **cols}, index=pd.Index(workers, name="worker"))
+
+# %% ../nbs/05_base.ipynb #880c81d1
+@patch
+def fit_predict_proba(self:BaseLabelModel, answers:pd.DataFrame,  # long table, one row per answer
+                      classes=None,  # the classes in order; default: the labels themselves (see `encode_answers`)
+                      item_col:str|None=None, worker_col:str|None=None, label_col:str|None=None,
+                      **fit_kwargs) -> pd.DataFrame:  # passed to `fit` (e.g. seed=, Y_dev= is not available here)
+    "Fit on an answer table; P(class) per item as a DataFrame indexed by item, one column per class."
+    L, items, workers, classes = encode_answers(answers, classes, self.cardinality, item_col, worker_col, label_col)
+    self.fit(L, **fit_kwargs)
+    P = self.predict_proba(L)
+    self.classes_, self.workers_ = classes, workers.tolist()
+    self.worker_quality_ = worker_quality(L, P, workers, classes)
+    return pd.DataFrame(P, index=items, columns=pd.Index(classes, name="class"))
+
+@patch
+def fit_predict(self:BaseLabelModel, answers:pd.DataFrame, classes=None, item_col:str|None=None, worker_col:str|None=None,
+                label_col:str|None=None, **fit_kwargs) -> pd.Series:
+    "Fit on an answer table; the most probable label per item (ties by `probs_to_preds`' rule), a Series indexed by item."
+    P = self.fit_predict_proba(answers, classes, item_col, worker_col, label_col, **fit_kwargs)
+    return pd.Series(pd.Index(self.classes_)[probs_to_preds(P.to_numpy())], index=P.index, name="label")

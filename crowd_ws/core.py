@@ -5,6 +5,7 @@
 # %% ../nbs/00_core.ipynb #752a89c1
 from __future__ import annotations
 
+import warnings
 from typing import Sequence
 
 import numpy as np
@@ -13,7 +14,7 @@ import scipy.sparse as sp
 
 # %% auto #0
 __all__ = ['ABSTAIN', 'to_sparse', 'to_dense', 'check_L', 'check_Y', 'votes', 'vote_counts', 'voted_rows', 'answer_table',
-           'short_repr']
+           'encode_answers', 'short_repr']
 
 # %% ../nbs/00_core.ipynb #a64f9f10
 ABSTAIN = -1  # the label of "no vote" in a dense label matrix
@@ -152,6 +153,46 @@ def answer_table(answers:pd.DataFrame,  # one row per answer
     if missing: raise KeyError(f"the answer table has no column(s) {missing}; it has {list(answers.columns)} "
                                "(name yours with item_col=, worker_col=, label_col=)")
     return pd.DataFrame({k: answers[c].to_numpy() for k, c in cols.items()})
+
+# %% ../nbs/00_core.ipynb #fbea7134
+def _plain(v):
+    "A numpy scalar as the Python value (for JSON and messages); anything else as it is."
+    return v.item() if isinstance(v, np.generic) else v
+
+def _classes(labels:np.ndarray, classes, cardinality):
+    "The ordered list of classes for these labels, or a ValueError naming what does not fit."
+    seen = pd.unique(labels)
+    if classes is None:
+        ints = all(isinstance(_plain(v), int) and not isinstance(_plain(v), bool) for v in seen)
+        k = cardinality or (int(max(seen)) + 1 if ints and len(seen) else len(seen))
+        if ints and len(seen) and min(seen) >= 0 and max(seen) < k: classes = list(range(k))
+        else: classes = sorted(seen.tolist(), key=lambda v: (str(type(v)), v))
+    classes = [_plain(c) for c in classes]
+    if len(set(classes)) != len(classes): raise ValueError(f"classes repeat a value: {classes}")
+    unknown = [_plain(v) for v in seen if v not in set(classes)]
+    if unknown: raise ValueError(f"the answers hold label(s) {unknown[:5]} outside classes {classes[:10]}")
+    if cardinality is not None and len(classes) != cardinality:
+        raise ValueError(f"the answers have {len(classes)} classes {classes[:10]} but the model has cardinality {cardinality}; "
+                         f"use a model with cardinality {len(classes)}, or pass classes= with {cardinality} values")
+    return classes
+
+def encode_answers(answers:pd.DataFrame,  # long table, one row per answer (see `answer_table`)
+                   classes:Sequence|None=None,  # the classes in code order; default: from the labels
+                   cardinality:int|None=None,  # the number of classes the model expects, checked
+                   item_col:str|None=None, worker_col:str|None=None, label_col:str|None=None):
+    "(L as CSR of code + 1, items, workers, classes): the answer table as a label matrix and its mappings."
+    t = answer_table(answers, item_col, worker_col, label_col)
+    for c in t.columns:
+        if t[c].isna().any(): raise ValueError(f"the answer table's {c!r} column is empty on {int(t[c].isna().sum())} row(s), e.g. row {int(np.flatnonzero(t[c].isna())[0])}")
+    classes = _classes(t.label.to_numpy(), classes, cardinality)
+    rows, items = pd.factorize(t.item, sort=False)
+    cols, workers = pd.factorize(t.worker, sort=False)
+    codes = pd.Index(classes).get_indexer(t.label)
+    cell = rows.astype(np.int64) * len(workers) + cols
+    last = ~pd.Series(cell).duplicated(keep="last").to_numpy()
+    if not last.all(): warnings.warn(f"{int((~last).sum())} repeated (item, worker) answer(s): the last answer of each pair is kept", stacklevel=3)
+    L = sp.csr_matrix((codes[last] + 1, (rows[last], cols[last])), shape=(len(items), len(workers)), dtype=np.int64)
+    return L, pd.Index(items, name="item"), pd.Index(workers, name="worker"), classes
 
 # %% ../nbs/00_core.ipynb #9cc31404
 def short_repr(x, n:int=160) -> str:

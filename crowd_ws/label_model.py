@@ -14,17 +14,17 @@ from tqdm.auto import tqdm
 
 from .base import (BaseLabelModel, check_cardinality, check_number, log_to_stdout, logger, map_reduce, map_rows, posterior_block, prepare_L,
                            resolve_class_balance, scratch)
-from .baselines import MajorityClassVoter, MajorityLabelVoter
+from .baselines import MajorityClassVoter, MajorityLabelVoter, RandomVoter
 from .core import check_Y
 from .dawid_skene import DawidSkene, dawid_skene_posterior, ds_block, one_sided
 
 # %% auto #0
 __all__ = ['overlap_block', 'overlap_stats', 'overlap_matrix', 'mu_loss_grad', 'Optimizer', 'break_symmetry', 'log_mu',
            'smooth_p', 'em_polish', 'vote_rates', 'LabelModel', 'lr_schedule', 'BaseLabelModel', 'DawidSkene',
-           'MajorityClassVoter', 'MajorityLabelVoter', 'dawid_skene_posterior']
+           'MajorityClassVoter', 'MajorityLabelVoter', 'RandomVoter', 'dawid_skene_posterior']
 
 # %% ../nbs/08_label_model.ipynb #6ccffd44
-_all_ = ["BaseLabelModel", "DawidSkene", "MajorityClassVoter", "MajorityLabelVoter", "dawid_skene_posterior"]
+_all_ = ["BaseLabelModel", "DawidSkene", "MajorityClassVoter", "MajorityLabelVoter", "RandomVoter", "dawid_skene_posterior"]
 
 # %% ../nbs/08_label_model.ipynb #878be61d
 def overlap_block(block, ws, k:int):
