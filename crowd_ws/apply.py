@@ -63,6 +63,7 @@ def _cards(lfs, card):
     "Each LF's cardinality: its own, the applier's, or the smaller of the two."
     return [min(c for c in (card, lf.cardinality) if c is not None) if (card, lf.cardinality) != (None, None) else None for lf in lfs]
 
+# %% ../nbs/03_apply.ipynb #9ccd8ce5
 def _label_rows(rows, lfs, groups, fault_tolerant, card, faults, index, partition=False):
     "Yield one list of votes per row (the applier's inner loop)."
     fs, cards = [(lf.f, lf.resources) for lf in lfs], _cards(lfs, card)

@@ -208,6 +208,7 @@ _REGISTRY = {}
 class NotFittedError(ValueError, AttributeError):
     "A model was used before `fit` (or `load`)."
 
+# %% ../nbs/05_base.ipynb #c3c94695
 class BaseLabelModel:
     "Shared interface: fit / predict_proba / predict / score / get_weights / save / load."
     _params, _arrays = ("cardinality",), ()  # what `save` stores: settings (JSON) and fitted arrays (npz)

@@ -83,6 +83,7 @@ def aggregate(answers:Param("CSV of answers, one row per answer", str),
     if not quiet: print(f"{len(res)} items labelled with {model}: {out}" + (f"; worker quality: {workers}" if workers else ""), file=sys.stderr)
     return 0
 
+# %% ../nbs/12_cli.ipynb #d2f78a2a
 COMMANDS = {"aggregate": aggregate}
 
 def _option(arg:str) -> str:

@@ -231,6 +231,7 @@ def _mu_start(d, p, m:int, k:int, prec_init:float, seed:int):
     for y in range(k): mu0[np.arange(m) * k + y, y] = np.clip(d[np.arange(m) * k + y] * prec_init / p[y], 0, 1)
     return mu0, mu0 * np.random.default_rng(seed).random()
 
+# %% ../nbs/08_label_model.ipynb #d7bce704
 @patch
 def fit(self:LabelModel, L_train, Y_dev=None, class_balance=None, n_epochs:int=100, lr:float=0.01, l2:float=0.0,
         optimizer:str="sgd", seed:int=0, log_freq:int=10, progress_bar:bool=False,
