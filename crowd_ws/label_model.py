@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import warnings
+import weakref
 
 import numpy as np
 from fastcore.basics import patch
@@ -136,7 +137,7 @@ def vote_rates(L, mu, p, k:int, steps:int=3) -> np.ndarray:
 class LabelModel(BaseLabelModel):
     "Matrix-completion label model (Ratner et al., AAAI 2019): source accuracies from overlap statistics."
     _params = ("cardinality", "verbose", "device")
-    _arrays = ("_mu", "_p", "_cover")
+    _arrays = ("_mu", "_p")
     def __init__(self, cardinality:int=2, verbose:bool=False, device:str="cpu"):
         cardinality = check_cardinality(cardinality)
         if device != "cpu": raise ValueError(f"device {device!r} is not supported: LabelModel fits on the CPU in numpy (the fit is tiny; the cost is in streaming L)")
@@ -162,8 +163,6 @@ class LabelModel(BaseLabelModel):
         if self._p.shape != (k,) or self._mu.ndim != 2 or self._mu.shape[1] != k or self._mu.shape[0] % k:
             raise ValueError(f"{path}: parameter shapes {self._mu.shape}, {self._p.shape} do not fit cardinality {k}")
         if (self._p <= 0).any() or not np.isclose(self._p.sum(), 1): raise ValueError(f"{path}: the class balance must be positive and sum to 1")
-        if self._cover.shape != (self._mu.shape[0] // k, k) or ((self._cover < 0) | (self._cover > 1)).any():
-            raise ValueError(f"{path}: the vote rates must be ({self._mu.shape[0] // k}, {k}) probabilities")
         if ((self._mu < 0) | (self._mu > 1)).any(): raise ValueError(f"{path}: mu must hold probabilities in [0, 1]")
 
 # %% ../nbs/08_label_model.ipynb #60811191
@@ -242,7 +241,7 @@ def fit(self:LabelModel, L_train, Y_dev=None, class_balance=None, n_epochs:int=1
     "Estimate mu from L_train's overlap matrix; returns self."
     if self.verbose: log_to_stdout()
     k = self.cardinality
-    L_train = prepare_L(L_train, k, what="L_train")
+    L_in, L_train = L_train, prepare_L(L_train, k, what="L_train")
     n, m = L_train.shape
     prec_init = _check_fit_settings(m, k, n_epochs, lr, l2, log_freq, prec_init, momentum, em_steps)
     rates, opt = lr_schedule(n_epochs, lr, lr_scheduler, lr_scheduler_config), _optimizer(optimizer, lr, momentum, optimizer_config)
@@ -268,7 +267,7 @@ def fit(self:LabelModel, L_train, Y_dev=None, class_balance=None, n_epochs:int=1
     if em_steps: self._log(f"Polishing \\mu with {em_steps} EM steps...")
     mu, self._p = em_polish(L_train, mu, p, k, em_steps, fit_p)
     self._mu = mu if mu_eps is None else np.clip(mu, mu_eps, 1 - mu_eps)
-    self._cover = vote_rates(L_train, self._mu, self._p, k)
+    self._cover, self._L_train = None, _weak(L_in)  # vote rates: computed from L_train when first asked for
     self.fitted_ = True
     self._log("Finished Training")
     return self
@@ -282,13 +281,23 @@ def predict_proba(self:LabelModel, L) -> np.ndarray:
     L = prepare_L(L, k, self._mu.shape[0] // k)
     return map_rows(L, k, _lm_post, np.log(self._p), log_mu(self._mu, k))
 
+def _weak(L):
+    "A weak reference to the caller's L (no copy kept alive), or None where the type has none."
+    try: return weakref.ref(L)
+    except TypeError: return None
+
 @patch
-def get_conditional_probs(self:LabelModel) -> np.ndarray:
+def get_conditional_probs(self:LabelModel, L=None  # the training matrix; default: L_train of `fit`, while the caller holds it
+                         ) -> np.ndarray:
     "(m, k + 1, k): P(source j outputs v | Y = y), abstain (v = -1) in row 0, as Snorkel lays it out."
     self._check_fitted()
-    out = np.empty((self._cover.shape[0], self.cardinality + 1, self.cardinality))
-    out[:, 0, :] = 1 - self._cover
-    out[:, 1:, :] = self.confusions_.transpose(0, 2, 1) * self._cover[:, None, :]  # P(vote v | y, votes) x P(votes | y)
+    k = self.cardinality
+    if L is None and getattr(self, "_cover", None) is None and getattr(self, "_L_train", None) is not None: L = self._L_train()
+    if L is not None: self._cover = vote_rates(prepare_L(L, k, self._mu.shape[0] // k), self._mu, self._p, k)
+    cover = self._cover if getattr(self, "_cover", None) is not None else np.clip(self._mu.reshape(-1, k, k).sum(1), 0, 1)
+    out = np.empty((cover.shape[0], k + 1, k))
+    out[:, 0, :] = 1 - cover
+    out[:, 1:, :] = self.confusions_.transpose(0, 2, 1) * cover[:, None, :]  # P(vote v | y, votes) x P(votes | y)
     return out
 
 @patch
