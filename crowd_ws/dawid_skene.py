@@ -15,8 +15,8 @@ from .base import (BaseLabelModel, blocks, check_cardinality, check_number, indi
 from .core import check_L, check_Y, vote_counts
 
 # %% auto #0
-__all__ = ['ds_stats', 'vote_shares', 'ds_init_block', 'ds_block', 'one_sided', 'one_coin', 'ds_params', 'dawid_skene_posterior',
-           'votes_per_row', 'vote_matrix', 'vote_stats', 'vote_posterior', 'DawidSkene']
+__all__ = ['ds_stats', 'vote_shares', 'ds_init_block', 'ds_block', 'one_sided', 'one_coin', 'shared_confusion', 'ds_params',
+           'dawid_skene_posterior', 'votes_per_row', 'vote_matrix', 'vote_stats', 'vote_posterior', 'DawidSkene']
 
 # %% ../nbs/07_dawid_skene.ipynb #a155da37
 def ds_stats(T, Is):
@@ -49,11 +49,23 @@ def one_coin(counts, smoothing:float) -> np.ndarray:
     acc = (np.einsum("aja->j", counts) + smoothing) / (counts.sum((0, 2)) + k * smoothing)
     return np.where(np.eye(k, dtype=bool)[:, None, :], acc[None, :, None], ((1 - acc) / (k - 1))[None, :, None])
 
-def ds_params(counts, sums, smoothing:float, sided=None, prior_votes:float=0.0):
+def shared_confusion(counts, kind:str, strength:float=2.0, smoothing:float=0.01) -> np.ndarray:
+    "Constrained confusions (k_vote, m, k_true): 'pooled' (one for all sources) or 'one-coin' (accuracies shrunk to the pooled one)."
+    k, m, _ = counts.shape
+    pool = counts.sum(1) + smoothing; pool = pool / pool.sum(0, keepdims=True)  # (k_vote, k_true)
+    if kind == "pooled": return np.broadcast_to(pool[:, None, :], counts.shape).copy()
+    if kind != "one-coin": raise ValueError(f"confusion must be 'full', 'one-coin' or 'pooled', got {kind!r}")
+    acc0 = np.trace(counts.sum(1)) / max(counts.sum(), 1e-12)
+    acc = np.clip((np.einsum("aja->j", counts) + strength * acc0) / (counts.sum((0, 2)) + strength), 1e-3, 1 - 1e-3)
+    return np.where(np.eye(k, dtype=bool)[:, None, :], acc[None, :, None], ((1 - acc) / (k - 1))[None, :, None])
+
+def ds_params(counts, sums, smoothing:float, sided=None, prior_votes:float=0.0, confusion:str="full", strength:float=2.0):
     "M-step: log prior (k,) and log theta (k_vote, m, k_true); one-sided sources get firing rates, the others confusions."
     prior = (sums + smoothing) / (sums + smoothing).sum()
-    conf = counts + smoothing  # (k_vote, m, k_true)
-    if prior_votes: conf = conf + prior_votes * one_coin(counts, smoothing)
+    if confusion == "full":
+        conf = counts + smoothing  # (k_vote, m, k_true)
+        if prior_votes: conf = conf + prior_votes * one_coin(counts, smoothing)
+    else: conf = shared_confusion(counts, confusion, strength, smoothing)
     conf = conf / conf.sum(0, keepdims=True)
     if sided is not None and sided.any():
         k = counts.shape[0]
@@ -122,13 +134,15 @@ def _ds_em(L, k, y_known):
 # %% ../nbs/07_dawid_skene.ipynb #515cca1e
 class DawidSkene(BaseLabelModel):
     "Dawid-Skene EM over per-source confusion matrices and class priors, streamed over blocks of L."
-    _params = ("cardinality", "n_iter", "tol", "smoothing", "one_sided", "prior_votes", "n_iter_")
+    _params = ("cardinality", "n_iter", "tol", "smoothing", "one_sided", "prior_votes", "confusion", "strength", "n_iter_")
     _arrays = ("_log_prior", "_log_theta", "_one_sided")
     def __init__(self, cardinality:int=2, n_iter:int=100,
                  tol:float=1e-6,  # stop when the mean log-likelihood per item improves by less
                  smoothing:float=0.01,  # Dirichlet pseudo-count on confusion counts and priors
                  one_sided:str="rate",  # sources voting one class: "rate" (firing rate per class) or "confusion" (classic)
-                 prior_votes:float|None=None):  # weight of each confusion row's one-coin prior; None: cardinality, 0: none
+                 prior_votes:float|None=None,  # weight of each confusion row's one-coin prior; None: cardinality, 0: none
+                 confusion:str="full",  # "full" (a matrix per source), "one-coin" or "pooled" (see `shared_confusion`)
+                 strength:float=2.0):  # "one-coin": pooled pseudo-votes in each source's accuracy
         cardinality = check_cardinality(cardinality)
         check_number("n_iter", n_iter, lo=0, integer=True); check_number("smoothing", smoothing, lo=0)
         if not isinstance(tol, (int, float, np.number)) or np.isnan(tol): raise ValueError(f"tol must be a number, got {tol!r}")
@@ -137,6 +151,8 @@ class DawidSkene(BaseLabelModel):
             raise ValueError(f"prior_votes must be a finite number >= 0 (or None for the default), got {prior_votes!r}")
         self.cardinality, self.n_iter, self.tol, self.smoothing, self.one_sided = cardinality, n_iter, tol, smoothing, one_sided
         self.prior_votes = float(cardinality if prior_votes is None else prior_votes)
+        if confusion not in ("full", "one-coin", "pooled"): raise ValueError(f"confusion must be 'full', 'one-coin' or 'pooled', got {confusion!r}")
+        self.confusion, self.strength = confusion, check_number("strength", strength, lo=0)
 
     @property
     def class_balance_(self) -> np.ndarray: self._check_fitted(); return np.exp(self._log_prior)
@@ -167,11 +183,11 @@ def fit(self:DawidSkene, L, y_known=None, progress_bar:bool=False):
     init, step = _ds_em(L, self.cardinality, y_known)
     counts, sums = init()
     sided = one_sided(counts) if self.one_sided == "rate" else np.zeros(m, bool)
-    lp, lt = ds_params(counts, sums, self.smoothing, sided, self.prior_votes)
+    lp, lt = ds_params(counts, sums, self.smoothing, sided, self.prior_votes, self.confusion, self.strength)
     prev, self.n_iter_ = -np.inf, 0
     for it in tqdm(range(self.n_iter), disable=not progress_bar, desc="Dawid-Skene EM"):
         counts, sums, ll = step(lp, lt)
-        lp, lt = ds_params(counts, sums, self.smoothing, sided, self.prior_votes)
+        lp, lt = ds_params(counts, sums, self.smoothing, sided, self.prior_votes, self.confusion, self.strength)
         self.n_iter_ = it + 1
         if ll / max(n, 1) - prev < self.tol: break
         prev = ll / max(n, 1)

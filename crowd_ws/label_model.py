@@ -10,19 +10,22 @@ import weakref
 
 import numpy as np
 from fastcore.basics import patch
+import scipy.sparse as sp
 from scipy.optimize import linear_sum_assignment
+from scipy.special import logsumexp
 from tqdm.auto import tqdm
 
-from .base import (BaseLabelModel, check_cardinality, check_number, log_to_stdout, logger, map_reduce, map_rows, posterior_block, prepare_L,
+from .base import (BaseLabelModel, blocks, check_cardinality, check_number, is_dask, log_to_stdout, logger, map_reduce, map_rows, posterior_block, prepare_L,
                            resolve_class_balance, scratch)
 from .baselines import MajorityClassVoter, MajorityLabelVoter, RandomVoter
-from .core import check_Y
-from .dawid_skene import DawidSkene, dawid_skene_posterior, ds_block, one_sided
+from .core import check_Y, votes
+from .dawid_skene import DawidSkene, dawid_skene_posterior, ds_block, one_sided, votes_per_row
 
 # %% auto #0
-__all__ = ['overlap_block', 'overlap_stats', 'overlap_matrix', 'mu_loss_grad', 'Optimizer', 'break_symmetry', 'log_mu',
-           'smooth_p', 'em_polish', 'vote_rates', 'LabelModel', 'lr_schedule', 'BaseLabelModel', 'DawidSkene',
-           'MajorityClassVoter', 'MajorityLabelVoter', 'RandomVoter', 'dawid_skene_posterior']
+__all__ = ['ESTIMATORS', 'overlap_block', 'overlap_stats', 'overlap_matrix', 'mu_loss_grad', 'Optimizer', 'break_symmetry',
+           'log_mu', 'smooth_p', 'em_polish', 'vote_rates', 'heldout_vote_ll', 'choose_estimator', 'mu_from_theta',
+           'LabelModel', 'lr_schedule', 'BaseLabelModel', 'DawidSkene', 'MajorityClassVoter', 'MajorityLabelVoter',
+           'RandomVoter', 'dawid_skene_posterior']
 
 # %% ../nbs/08_label_model.ipynb #6ccffd44
 _all_ = ["BaseLabelModel", "DawidSkene", "MajorityClassVoter", "MajorityLabelVoter", "RandomVoter", "dawid_skene_posterior"]
@@ -133,15 +136,73 @@ def vote_rates(L, mu, p, k:int, steps:int=3) -> np.ndarray:
         cover = np.clip(counts.sum(0) / np.maximum(sums, 1e-12), 1e-6, 1 - 1e-6)
     return cover
 
+# %% ../nbs/08_label_model.ipynb #eba626a9
+def _triplet_post(n:int, k:int, r, c, a, log_p, log_theta):
+    "Unnormalised log posterior (n, k) from vote triplets and log theta (k_vote, m, k_true)."
+    z = np.tile(log_p, (n, 1))
+    for y in range(k): z[:, y] += np.bincount(r, weights=log_theta[a, c, y], minlength=n)
+    return z
+
+def heldout_vote_ll(L, log_p, log_theta) -> np.ndarray:
+    "log P(vote | the item's other votes) for every vote of L; theta is normalised over the votes of each source."
+    n, m, r, c, a = votes(L)
+    k = len(log_p)
+    lt = log_theta - logsumexp(log_theta, axis=0, keepdims=True)  # P(vote a | y, the source votes)
+    z = _triplet_post(n, k, r, c, a, log_p, lt)
+    others = z[r] - lt[a, c, :]
+    others -= logsumexp(others, axis=1, keepdims=True)
+    return logsumexp(others + lt[a, c, :], axis=1)
+
+# %% ../nbs/08_label_model.ipynb #b9f09c61
+ESTIMATORS = ("mc", "ds", "one-coin", "pooled")
+
+def _candidate(L, k:int, name:str, p, seed:int, fit_kw:dict):
+    "(log p, log theta (k_vote, m, k_true)) of one candidate fitted on L; p (fixed class balance) or None."
+    if name == "mc":
+        lm = LabelModel(k, estimator="mc").fit(L, class_balance=p, seed=seed, **fit_kw)
+        return np.log(lm._p), log_mu(lm._mu, k)
+    ds = DawidSkene(k, confusion={"ds": "full"}.get(name, name)).fit(L)
+    return (ds._log_prior if p is None else np.log(p)), ds._log_theta
+
+def choose_estimator(L, k:int, p=None, seed:int=0, folds:int=3, max_items:int=20_000, candidates=ESTIMATORS, fit_kw=None) -> dict:
+    "Mean held-out log-likelihood per vote of each candidate (3-fold over items with 2+ votes, at most `max_items`)."
+    rows = np.flatnonzero(votes_per_row(L) >= 2)
+    rng = np.random.default_rng(seed)
+    if len(rows) > max_items: rows = np.sort(rng.choice(rows, max_items, replace=False))
+    if len(rows) < 2 * folds: return {candidates[0]: 0.0}  # too few items to tell: the first candidate
+    fold = rng.permutation(len(rows)) % folds
+    out = {}
+    for name in candidates:
+        ll = []
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for f in range(folds):
+                lp, lt = _candidate(L[rows[fold != f]], k, name, p, seed, fit_kw or {})
+                ll.append(heldout_vote_ll(L[rows[fold == f]], lp, lt))
+        out[name] = float(np.concatenate(ll).mean())
+    return out
+
+def mu_from_theta(L, log_theta) -> np.ndarray:
+    "mu (m*k, k) from log theta (k_vote, m, k_true): sources that vote several classes get confusion x vote rate."
+    n, m = L.shape
+    theta = np.exp(log_theta)
+    rate = theta.sum(0, keepdims=True)  # 1 for confusions; a firing rate below 1 for one-sided sources
+    voted = np.bincount(L.indices[L.data != 0], minlength=m) if sp.issparse(L) else sum((b != -1).sum(0) for b in blocks(L))
+    cover = np.asarray(voted, float) / max(n, 1)
+    mu = np.where(np.isclose(rate, 1), theta * cover[None, :, None], theta)
+    return mu.transpose(1, 0, 2).reshape(-1, theta.shape[0])
+
 # %% ../nbs/08_label_model.ipynb #a539911d
 class LabelModel(BaseLabelModel):
-    "Matrix-completion label model (Ratner et al., AAAI 2019): source accuracies from overlap statistics."
-    _params = ("cardinality", "verbose", "device")
+    "Label model that chooses its estimator from the votes (default), or matrix completion (Ratner et al., AAAI 2019) and others by name."
+    _params = ("cardinality", "verbose", "device", "estimator", "estimator_")
     _arrays = ("_mu", "_p")
-    def __init__(self, cardinality:int=2, verbose:bool=False, device:str="cpu"):
+    def __init__(self, cardinality:int=2, verbose:bool=False, device:str="cpu",
+                 estimator:str="auto"):  # "auto" (held-out vote likelihood), or one of "mc", "ds", "one-coin", "pooled"
         cardinality = check_cardinality(cardinality)
         if device != "cpu": raise ValueError(f"device {device!r} is not supported: LabelModel fits on the CPU in numpy (the fit is tiny; the cost is in streaming L)")
-        self.cardinality, self.verbose, self.device = cardinality, verbose, device
+        if estimator != "auto" and estimator not in ESTIMATORS: raise ValueError(f"estimator must be 'auto' or one of {list(ESTIMATORS)}, got {estimator!r}")
+        self.cardinality, self.verbose, self.device, self.estimator = cardinality, verbose, device, estimator
 
     def _log(self, msg):
         if self.verbose: logger.info(msg)
@@ -232,24 +293,11 @@ def _mu_start(d, p, m:int, k:int, prec_init:float, seed:int):
 
 # %% ../nbs/08_label_model.ipynb #d7bce704
 @patch
-def fit(self:LabelModel, L_train, Y_dev=None, class_balance=None, n_epochs:int=100, lr:float=0.01, l2:float=0.0,
-        optimizer:str="sgd", seed:int=0, log_freq:int=10, progress_bar:bool=False,
-        prec_init:float=0.7, momentum:float=0.9,
-        em_steps:int=3,  # EM steps that polish mu after matrix completion (0: none)
-        mu_eps:float|None=None,  # if given, clip the fitted mu to [mu_eps, 1 - mu_eps] (Snorkel's option)
-        lr_scheduler:str="constant", lr_scheduler_config:dict|None=None, optimizer_config:dict|None=None):
-    "Estimate mu from L_train's overlap matrix; returns self."
-    if self.verbose: log_to_stdout()
-    k = self.cardinality
-    L_in, L_train = L_train, prepare_L(L_train, k, what="L_train")
-    n, m = L_train.shape
-    prec_init = _check_fit_settings(m, k, n_epochs, lr, l2, log_freq, prec_init, momentum, em_steps)
+def _fit_mc(self:LabelModel, L_train, p, fit_p:bool, n_epochs, lr, l2, optimizer, seed, log_freq, progress_bar, prec_init,
+            momentum, em_steps, lr_scheduler, lr_scheduler_config, optimizer_config):
+    "Matrix completion and EM polish: (mu, p)."
+    k, (n, m) = self.cardinality, L_train.shape
     rates, opt = lr_schedule(n_epochs, lr, lr_scheduler, lr_scheduler_config), _optimizer(optimizer, lr, momentum, optimizer_config)
-    if mu_eps is not None: check_number("mu_eps", mu_eps, 0, 0.5, hi_open=True)
-    if m < 3: warnings.warn(f"LabelModel got {m} source(s): with fewer than 3 conditionally independent sources their accuracies are not identifiable; prefer MajorityLabelVoter or DawidSkene", stacklevel=2)
-    if n == 0: raise ValueError("L_train has no rows")
-    fit_p = class_balance is None and Y_dev is None
-    p = resolve_class_balance(k, class_balance, Y_dev)
     self._log("Computing O...")
     O, mv_share = overlap_stats(L_train, k)
     if fit_p: p = smooth_p(mv_share)  # estimated: the majority vote's class shares, refined by the EM polish
@@ -265,7 +313,64 @@ def fit(self:LabelModel, L_train, Y_dev=None, class_balance=None, n_epochs:int=1
         mu = opt.step(mu, g)
     mu = break_symmetry(np.clip(mu, 0, 1), p, k)
     if em_steps: self._log(f"Polishing \\mu with {em_steps} EM steps...")
-    mu, self._p = em_polish(L_train, mu, p, k, em_steps, fit_p)
+    return em_polish(L_train, mu, p, k, em_steps, fit_p)
+
+# %% ../nbs/08_label_model.ipynb #4d605e68
+def _predict(L, lp, lt) -> np.ndarray:
+    "Posterior P(Y | votes) of a candidate's parameters on L."
+    n, _, r, c, a = votes(L)
+    z = _triplet_post(n, len(lp), r, c, a, lp, lt)
+    return np.exp(z - logsumexp(z, axis=1, keepdims=True))
+
+@patch
+def _choose(self:LabelModel, L, p, seed:int, mc_kw:dict, L_dev=None, Y_dev=None):
+    "(the estimator to fit, the selection scores); logs the choice."
+    if self.estimator != "auto": return self.estimator, {}
+    if is_dask(L):
+        self._log("estimator: mc (a Dask L is fitted by matrix completion, which streams)"); return "mc", {}
+    scores = choose_estimator(L, self.cardinality, p, seed, fit_kw=mc_kw)
+    dev = {}
+    if L_dev is not None and Y_dev is not None:
+        L_dev, Y = prepare_L(L_dev, self.cardinality, L.shape[1], what="L_dev"), check_Y(Y_dev, cardinality=self.cardinality)
+        if len(Y) != L_dev.shape[0]: raise ValueError(f"L_dev has {L_dev.shape[0]} rows but Y_dev has {len(Y)}")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for name in scores:
+                P = _predict(L_dev, *_candidate(L, self.cardinality, name, p, seed, mc_kw))
+                dev[name] = float((P.argmax(1) == Y)[Y != -1].mean())
+    best = max(scores, key=lambda e: (dev.get(e, 0.0), scores[e]))
+    self._log(f"estimator: {best} (held-out log-likelihood per vote: " + ", ".join(f"{e} {v:.4f}" for e, v in scores.items())
+              + (f"; dev accuracy: " + ", ".join(f"{e} {v:.3f}" for e, v in dev.items()) if dev else "") + ")")
+    return best, {"heldout_ll": scores, **({"dev_accuracy": dev} if dev else {})}
+
+# %% ../nbs/08_label_model.ipynb #78cd76f6
+@patch
+def fit(self:LabelModel, L_train, Y_dev=None, class_balance=None, n_epochs:int=100, lr:float=0.01, l2:float=0.0,
+        optimizer:str="sgd", seed:int=0, log_freq:int=10, progress_bar:bool=False,
+        prec_init:float=0.7, momentum:float=0.9,
+        em_steps:int=3,  # EM steps that polish mu after matrix completion (0: none)
+        mu_eps:float|None=None,  # if given, clip the fitted mu to [mu_eps, 1 - mu_eps] (Snorkel's option)
+        lr_scheduler:str="constant", lr_scheduler_config:dict|None=None, optimizer_config:dict|None=None,
+        L_dev=None):  # with Y_dev: the dev items' votes, to choose the estimator by dev accuracy
+    "Choose the estimator (unless fixed) and fit it on L_train; returns self."
+    if self.verbose: log_to_stdout()
+    k = self.cardinality
+    L_in, L_train = L_train, prepare_L(L_train, k, what="L_train")
+    n, m = L_train.shape
+    prec_init = _check_fit_settings(m, k, n_epochs, lr, l2, log_freq, prec_init, momentum, em_steps)
+    mc_kw = dict(n_epochs=n_epochs, lr=lr, l2=l2, optimizer=optimizer, log_freq=log_freq, prec_init=prec_init, momentum=momentum,
+                 em_steps=em_steps, lr_scheduler=lr_scheduler, lr_scheduler_config=lr_scheduler_config, optimizer_config=optimizer_config)
+    lr_schedule(n_epochs, lr, lr_scheduler, lr_scheduler_config); _optimizer(optimizer, lr, momentum, optimizer_config)  # checked up front
+    if mu_eps is not None: check_number("mu_eps", mu_eps, 0, 0.5, hi_open=True)
+    if m < 3: warnings.warn(f"LabelModel got {m} source(s): with fewer than 3 conditionally independent sources their accuracies are not identifiable; prefer MajorityLabelVoter or DawidSkene", stacklevel=2)
+    if n == 0: raise ValueError("L_train has no rows")
+    fit_p = class_balance is None and Y_dev is None
+    p = resolve_class_balance(k, class_balance, Y_dev)
+    self.estimator_, self.selection_ = self._choose(L_train, None if fit_p else p, seed, mc_kw, L_dev, Y_dev)
+    if self.estimator_ == "mc": mu, self._p = self._fit_mc(L_train, p, fit_p, seed=seed, progress_bar=progress_bar, **mc_kw)
+    else:
+        lp, lt = _candidate(L_train, k, self.estimator_, None if fit_p else p, seed, mc_kw)
+        mu, self._p = mu_from_theta(L_train, lt), np.exp(lp)
     self._mu = mu if mu_eps is None else np.clip(mu, mu_eps, 1 - mu_eps)
     self._cover, self._L_train = None, _weak(L_in)  # vote rates: computed from L_train when first asked for
     self.fitted_ = True
@@ -279,7 +384,9 @@ def predict_proba(self:LabelModel, L) -> np.ndarray:
     self._check_fitted()
     k = self.cardinality
     L = prepare_L(L, k, self._mu.shape[0] // k)
-    return map_rows(L, k, _lm_post, np.log(self._p), log_mu(self._mu, k))
+    if getattr(self, "estimator_", "mc") == "mc": lt = log_mu(self._mu, k)  # clipped: matrix completion can reach 0 and 1
+    else: lt = np.log(np.maximum(self._mu, 1e-300)).reshape(-1, k, k).transpose(1, 0, 2)  # the EM estimators' own smoothed values
+    return map_rows(L, k, _lm_post, np.log(self._p), lt)
 
 def _weak(L):
     "A weak reference to the caller's L (no copy kept alive), or None where the type has none."

@@ -39,16 +39,17 @@ def peak_above(base):
 # ---- data ----------------------------------------------------------------------------------------------------
 
 def load_crowd_set(name):
-    "A zheng_* set as (L, gold per row (-1 = none), k); (item, worker) repeats keep the last answer."
-    from crowd_ws.lf import crowd_label_matrix
+    "A crowd set as (L, gold per row (-1 = none), k); classes from the answers and gold; (item, worker) repeats keep the last answer."
+    import warnings
+    from crowd_ws.core import encode_answers, to_dense
     d = BENCH_DATA / name
     ans = pd.read_csv(d / "answers.csv", dtype={"item": str, "worker": str})
     gold = pd.read_csv(d / "gold.csv", dtype={"item": str})
-    k = int(max(ans.label.max(), gold.label.max())) + 1
-    items = pd.unique(ans["item"])
-    L = crowd_label_matrix(ans, items, labels=range(k), split=False, min_answers=0)
-    y = pd.Series(gold.label.values, index=gold["item"]).reindex(items).fillna(-1).astype(int).values
-    return L, y, k
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the repeated answers are counted in the README of the data
+        L, items, _, classes = encode_answers(ans, classes=sorted(set(ans.label) | set(gold.label)))
+    y = pd.Series(pd.Index(classes).get_indexer(gold.label), index=gold["item"]).reindex(items).fillna(-1).astype(int).values
+    return to_dense(L), y, len(classes)
 
 
 def load_wrench_set(name):
@@ -87,12 +88,13 @@ def to_long(L):
 
 # ---- models --------------------------------------------------------------------------------------------------
 
-def fit_predict(model, L_fit, L_pred, k, seed=0, Y_dev=None):
+def fit_predict(model, L_fit, L_pred, k, seed=0, Y_dev=None, L_dev=None):
     "Probabilities (n_pred, k) of one model, fitted on L_fit (transductive peers fit on L_fit + L_pred)."
     from crowd_ws import label_model as ours
     if model == "ours_mv": return ours.MajorityLabelVoter(k).predict_proba(L_pred)
-    if model == "ours_lm": return ours.LabelModel(k).fit(L_fit, Y_dev=Y_dev, seed=seed).predict_proba(L_pred)
-    if model == "ours_lm_mc": return ours.LabelModel(k).fit(L_fit, Y_dev=Y_dev, seed=seed, em_steps=0).predict_proba(L_pred)
+    if model == "ours_lm":  # the default: chooses its estimator (by dev accuracy when the dev votes and labels are given)
+        return ours.LabelModel(k).fit(L_fit, Y_dev=Y_dev, L_dev=L_dev if Y_dev is not None else None, seed=seed).predict_proba(L_pred)
+    if model == "ours_lm_mc": return ours.LabelModel(k, estimator="mc").fit(L_fit, Y_dev=Y_dev, seed=seed, em_steps=0).predict_proba(L_pred)
     if model == "ours_ds": return ours.DawidSkene(k).fit(L_fit).predict_proba(L_pred)
     if model == "snorkel_lm":
         from snorkel.labeling.model import LabelModel
@@ -135,15 +137,15 @@ def _preimport(model):
 
 def job_accuracy(spec):
     ds, model, k = spec["dataset"], spec["model"], None
-    Y_dev = None
-    if ds.startswith("zheng_"): L, y, k = load_crowd_set(ds); L_fit = L_pred = L
+    Y_dev = L_dev = None
+    if not ds.startswith(("wrench_", "weather_")): L, y, k = load_crowd_set(ds); L_fit = L_pred = L
     elif ds.startswith("weather_"): L, y, k = load_weather_set(ds.split("_", 1)[1]); L_fit = L_pred = L
     else:
         sets, k = load_wrench_set(ds)
-        (L_fit, _), (L_pred, y), Y_dev = sets["train"], sets["test"], sets["valid"][1]
+        (L_fit, _), (L_pred, y), (L_dev, Y_dev) = sets["train"], sets["test"], sets["valid"]
     _preimport(model)
     t0 = time.perf_counter()
-    P = fit_predict(model, L_fit, L_pred, k, Y_dev=Y_dev if model in ("ours_lm", "ours_lm_mc", "snorkel_lm") else None)
+    P = fit_predict(model, L_fit, L_pred, k, Y_dev=Y_dev if model in ("ours_lm", "ours_lm_mc", "snorkel_lm") else None, L_dev=L_dev)
     return {"accuracy": accuracy(P, y, k), "seconds": time.perf_counter() - t0}
 
 

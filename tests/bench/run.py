@@ -21,7 +21,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "RESULTS.md"
 
-CROWD_SETS = ["zheng_d_product", "zheng_d_possent", "zheng_s_rel", "zheng_s_adult"]
+CROWD_SETS = ["zheng_d_product", "zheng_d_possent", "zheng_s_rel", "zheng_s_adult", "dog", "temp", "act_MS", "act_SP_amt"]
 WS_SETS = ["wrench_youtube", "wrench_trec"]
 WEATHER_SETS = ["weather_full", "weather_posneg"]
 OURS = ["ours_mv", "ours_ds", "ours_lm", "ours_lm_mc"]
@@ -35,6 +35,10 @@ PUBLISHED = {  # shared/data/bench/README.md: Crowd-Kit paper (JOSS 2024) and me
     "zheng_d_possent": {"MV": 0.932, "Wawa": 0.951, "DS": 0.960, "GLAD": 0.948, "MACE": 0.950, "MMSR": 0.937},
     "zheng_s_rel": {"MV": 0.536, "Wawa": 0.557, "DS": 0.615, "GLAD": 0.511, "MACE": 0.501, "MMSR": 0.425},
     "zheng_s_adult": {"MV": 0.763, "Wawa": 0.766, "DS": 0.748, "GLAD": 0.760, "MACE": 0.763, "MMSR": 0.751},
+    "dog": {"MV": 0.818, "DS": 0.843, "MACE": 0.835, "Wawa": 0.829, "EBCC": 0.840},
+    "temp": {"MV": 0.939, "Wawa": 0.944, "MACE": 0.944, "DS": 0.942},
+    "act_MS": {"MV": 0.710, "Wawa": 0.799, "MACE": 0.796, "DS": 0.769, "EBCC": 0.787},
+    "act_SP_amt": {"MV": 0.944, "MACE": 0.946, "GLAD": 0.946, "EBCC": 0.944},
     "wrench_youtube": {"MV": 0.776}, "wrench_trec": {"MV": 0.576},
     "weather_full": {"GLAD": 0.982, "MV": "0.963-0.979", "Snorkel LM": 0.936, "Crowd-Kit DS": 0.921},
 }
@@ -147,7 +151,7 @@ def report_accuracy(acc):
              "((item, worker) repeats de-duplicated, last answer kept). WRENCH sets: our models and Snorkel's fit on "
              "`train` (class balance from `valid` labels) and predict `test`; Crowd-Kit's models are transductive, so "
              "they fit on train + test votes (no labels) and are scored on test. Ties (and items with no votes) are "
-             "broken by the deterministic 'random' rule of `probs_to_preds` (row i takes tied class i mod t). "
+             "broken by the deterministic 'random' rule of `probs_to_preds` (Snorkel's: row i takes tied class sha1(i) mod t). "
              f"Time limit per model and set: {acc['timeout']} s.", "",
              "| set | " + " | ".join(NAMES[m] for m in models) + " | published |", "|---" * (len(models) + 2) + "|"]
     for d in sets:
@@ -173,7 +177,32 @@ def report_accuracy(acc):
             common = ok(m)
             lines.append(f"- On the {len(common)} sets where {NAMES[m]} ran: {NAMES[m]} {mean(m, common):.3f}, "
                          f"{NAMES[bo]} {mean(bo, common):.3f}.")
-    return lines
+    return lines + [""] + verdicts(sets, models, t)
+
+
+def verdicts(sets, models, t):
+    "The three checks of the default LabelModel (issue #12): crowd mean vs every peer, WRENCH mean vs MV, no set far below MV."
+    lm, mv = "ours_lm", "ours_mv"
+    if lm not in models or mv not in models: return []
+    acc = lambda m, d: t[d].get(m, {}).get("accuracy")
+    crowd = [d for d in sets if d in CROWD_SETS or d.startswith("weather_")]
+    out = ["Verdicts for `LabelModel()` with default arguments:"]
+    gaps = []
+    for m in models:
+        if m.startswith("ours"): continue
+        common = [d for d in crowd if acc(m, d) is not None and acc(lm, d) is not None]
+        if common: gaps.append((sum(acc(lm, d) - acc(m, d) for d in common) / len(common), m, len(common)))
+    worst = min(gaps) if gaps else None
+    if worst: out.append(f"1. crowd sets: mean lead over the closest peer ({NAMES[worst[1]]}, {worst[2]} shared sets) "
+                         f"{100 * worst[0]:+.1f} points: **{'PASS' if worst[0] >= 0.01 else 'FAIL'}** (needs at least +1.0).")
+    ws = [d for d in sets if d in WS_SETS and acc(lm, d) is not None and acc(mv, d) is not None]
+    if ws:
+        a, b = (sum(acc(x, d) for d in ws) / len(ws) for x in (lm, mv))
+        out.append(f"2. WRENCH sets: LabelModel mean {a:.3f}, MV {b:.3f}: **{'PASS' if a >= b else 'FAIL'}**.")
+    below = [(d, acc(mv, d) - acc(lm, d)) for d in sets if acc(lm, d) is not None and acc(mv, d) is not None and acc(mv, d) - acc(lm, d) > 0.01]
+    out.append(f"3. no set more than 1 point below MV: **{'PASS' if not below else 'FAIL'}**"
+               + (" (" + ", ".join(f"{d} -{100 * g:.1f}" for d, g in below) + ")" if below else "") + ".")
+    return out
 
 
 def report_lf(lf):
