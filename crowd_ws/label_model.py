@@ -23,9 +23,9 @@ from .dawid_skene import DawidSkene, dawid_skene_posterior, ds_block, one_sided,
 
 # %% auto #0
 __all__ = ['ESTIMATORS', 'overlap_block', 'overlap_stats', 'overlap_matrix', 'mu_loss_grad', 'Optimizer', 'break_symmetry',
-           'log_mu', 'smooth_p', 'em_polish', 'vote_rates', 'heldout_vote_ll', 'choose_estimator', 'mu_from_theta',
-           'LabelModel', 'lr_schedule', 'BaseLabelModel', 'DawidSkene', 'MajorityClassVoter', 'MajorityLabelVoter',
-           'RandomVoter', 'dawid_skene_posterior']
+           'log_mu', 'smooth_p', 'em_polish', 'vote_rates', 'heldout_vote_ll', 'choose_estimator', 'within_noise',
+           'mu_from_theta', 'LabelModel', 'warmup_epochs', 'lr_schedule', 'BaseLabelModel', 'DawidSkene',
+           'MajorityClassVoter', 'MajorityLabelVoter', 'RandomVoter', 'dawid_skene_posterior']
 
 # %% ../nbs/08_label_model.ipynb #6ccffd44
 _all_ = ["BaseLabelModel", "DawidSkene", "MajorityClassVoter", "MajorityLabelVoter", "RandomVoter", "dawid_skene_posterior"]
@@ -64,7 +64,7 @@ def mu_loss_grad(mu, O, p, mask, d, mu0, l2):
 class Optimizer:
     "SGD with momentum, Adam or Adamax on one parameter array."
     def __init__(self, kind:str, lr:float, momentum:float=0.9, betas=(0.9, 0.999), eps:float=1e-8):
-        if kind not in ("sgd", "adam", "adamax"): raise ValueError(f"optimizer must be 'sgd', 'adam' or 'adamax', got {kind!r}")
+        if kind not in ("sgd", "adam", "adamax"): raise ValueError(f"Unrecognized optimizer option {kind!r}: optimizer must be 'sgd', 'adam' or 'adamax'")
         self.kind, self.lr, self.momentum, self.betas, self.eps, self.t = kind, lr, momentum, betas, eps, 0
         self.v = self.s = None
 
@@ -164,14 +164,14 @@ def _candidate(L, k:int, name:str, p, seed:int, fit_kw:dict):
     ds = DawidSkene(k, confusion={"ds": "full"}.get(name, name)).fit(L)
     return (ds._log_prior if p is None else np.log(p)), ds._log_theta
 
-def choose_estimator(L, k:int, p=None, seed:int=0, folds:int=3, max_items:int=20_000, candidates=ESTIMATORS, fit_kw=None) -> dict:
-    "Mean held-out log-likelihood per vote of each candidate (3-fold over items with 2+ votes, at most `max_items`)."
+def choose_estimator(L, k:int, p=None, seed:int=0, folds:int=3, max_items:int=20_000, candidates=ESTIMATORS, fit_kw=None):
+    "(the chosen candidate, mean held-out log-likelihood per vote of each): 3-fold over items with 2+ votes."
     rows = np.flatnonzero(votes_per_row(L) >= 2)
     rng = np.random.default_rng(seed)
     if len(rows) > max_items: rows = np.sort(rng.choice(rows, max_items, replace=False))
-    if len(rows) < 2 * folds: return {candidates[0]: 0.0}  # too few items to tell: the first candidate
+    if len(rows) < 2 * folds: return candidates[0], {}  # too few items to tell: the first candidate
     fold = rng.permutation(len(rows)) % folds
-    out = {}
+    lls = {}
     for name in candidates:
         ll = []
         with warnings.catch_warnings():
@@ -179,8 +179,16 @@ def choose_estimator(L, k:int, p=None, seed:int=0, folds:int=3, max_items:int=20
             for f in range(folds):
                 lp, lt = _candidate(L[rows[fold != f]], k, name, p, seed, fit_kw or {})
                 ll.append(heldout_vote_ll(L[rows[fold == f]], lp, lt))
-        out[name] = float(np.concatenate(ll).mean())
-    return out
+        lls[name] = np.concatenate(ll)
+    return within_noise(lls), {name: float(v.mean()) for name, v in lls.items()}
+
+def within_noise(lls:dict, z:float=2.0) -> str:
+    "The first candidate (in the given order) whose held-out log-likelihood is within `z` standard errors of the best, paired vote by vote."
+    best = max(lls, key=lambda e: lls[e].mean())
+    for name, v in lls.items():
+        d = lls[best] - v
+        if d.mean() <= z * d.std() / np.sqrt(len(d)): return name
+    return best
 
 def mu_from_theta(L, log_theta) -> np.ndarray:
     "mu (m*k, k) from log theta (k_vote, m, k_true): sources that vote several classes get confusion x vote rate."
@@ -256,12 +264,16 @@ def _known(d, allowed, what:str) -> dict:
     if extra: raise ValueError(f"{what} has unknown option(s) {extra}; known: {sorted(allowed)}")
     return d
 
+def warmup_epochs(n_epochs:int, cfg:dict) -> int:
+    "Epochs of linear warm-up: `warmup_steps`, else `warmup_percentage` of `n_epochs`; Snorkel's 'batches' unit is refused."
+    if cfg.get("warmup_unit", "epochs") != "epochs": raise ValueError(f"LabelModel does not support warmup_unit {cfg['warmup_unit']!r}: it takes one step per epoch, so warm-up is counted in 'epochs'")
+    warm = int(cfg.get("warmup_steps") or round(check_number("warmup_percentage", cfg.get("warmup_percentage", 0.0), 0, 1) * n_epochs))
+    return check_number("warmup_steps", warm, lo=0, integer=True)
+
 def lr_schedule(n_epochs:int, lr:float, lr_scheduler:str="constant", lr_scheduler_config:dict|None=None) -> np.ndarray:
     "The learning rate of every epoch: warm-up, then the schedule, never below `min_lr`."
     cfg = _known(lr_scheduler_config, _LR_KEYS, "lr_scheduler_config")
-    if cfg.get("warmup_unit", "epochs") not in ("epochs", "batches"): raise ValueError(f"warmup_unit must be 'epochs' or 'batches' (the same here: one batch per epoch), got {cfg['warmup_unit']!r}")
-    warm = int(cfg.get("warmup_steps") or round(check_number("warmup_percentage", cfg.get("warmup_percentage", 0.0), 0, 1) * n_epochs))
-    check_number("warmup_steps", warm, lo=0, integer=True)
+    warm = warmup_epochs(n_epochs, cfg)
     t = np.arange(n_epochs) - warm  # epochs since the warm-up ended
     if lr_scheduler == "constant": rates = np.full(n_epochs, lr, float)
     elif lr_scheduler == "linear": rates = lr * (1 - t / max(n_epochs - warm, 1))
@@ -269,7 +281,7 @@ def lr_schedule(n_epochs:int, lr:float, lr_scheduler:str="constant", lr_schedule
     elif lr_scheduler == "step":
         sc = _known(cfg.get("step_config"), {"step_size", "gamma"}, "step_config")
         rates = lr * sc.get("gamma", 0.1) ** (np.maximum(t, 0) // check_number("step_size", sc.get("step_size", 5), lo=1, integer=True))
-    else: raise ValueError(f"lr_scheduler must be 'constant', 'linear', 'exponential' or 'step', got {lr_scheduler!r}")
+    else: raise ValueError(f"Unrecognized lr scheduler option {lr_scheduler!r}: lr_scheduler must be 'constant', 'linear', 'exponential' or 'step'")
     if warm: rates[:warm] = lr * (np.arange(1, min(warm, n_epochs) + 1) / warm)
     return np.maximum(rates, cfg.get("min_lr", 0.0))
 
@@ -307,7 +319,7 @@ def _fit_mc(self:LabelModel, L_train, p, fit_p:bool, n_epochs, lr, l2, optimizer
     self._log(r"Estimating \mu...")
     for epoch in tqdm(range(n_epochs), disable=not progress_bar, unit="epoch"):
         loss, g = mu_loss_grad(mu, O, p, src[:, None] != src[None, :], d, mu0, l2)
-        if not np.isfinite(loss): raise ValueError(f"LabelModel loss is {loss} at epoch {epoch}: the optimisation diverged; lower lr (now {rates[epoch]:g})")
+        if not np.isfinite(loss): raise ValueError(f"Loss is NaN or infinite ({loss}) at epoch {epoch}: LabelModel diverged; lower lr (now {rates[epoch]:g})")
         if epoch % log_freq == 0: self._log(f"[{epoch} epochs]: TRAIN:[loss={loss:.3f}, lr={rates[epoch]:.2g}]")
         opt.lr = rates[epoch]
         mu = opt.step(mu, g)
@@ -328,17 +340,17 @@ def _choose(self:LabelModel, L, p, seed:int, mc_kw:dict, L_dev=None, Y_dev=None)
     if self.estimator != "auto": return self.estimator, {}
     if is_dask(L):
         self._log("estimator: mc (a Dask L is fitted by matrix completion, which streams)"); return "mc", {}
-    scores = choose_estimator(L, self.cardinality, p, seed, fit_kw=mc_kw)
+    pick, scores = choose_estimator(L, self.cardinality, p, seed, fit_kw=mc_kw)
     dev = {}
     if L_dev is not None and Y_dev is not None:
         L_dev, Y = prepare_L(L_dev, self.cardinality, L.shape[1], what="L_dev"), check_Y(Y_dev, cardinality=self.cardinality)
         if len(Y) != L_dev.shape[0]: raise ValueError(f"L_dev has {L_dev.shape[0]} rows but Y_dev has {len(Y)}")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            for name in scores:
+            for name in scores or [pick]:
                 P = _predict(L_dev, *_candidate(L, self.cardinality, name, p, seed, mc_kw))
                 dev[name] = float((P.argmax(1) == Y)[Y != -1].mean())
-    best = max(scores, key=lambda e: (dev.get(e, 0.0), scores[e]))
+    best = max(dev, key=lambda e: (dev[e], e == pick, scores[e])) if dev else pick
     self._log(f"estimator: {best} (held-out log-likelihood per vote: " + ", ".join(f"{e} {v:.4f}" for e, v in scores.items())
               + (f"; dev accuracy: " + ", ".join(f"{e} {v:.3f}" for e, v in dev.items()) if dev else "") + ")")
     return best, {"heldout_ll": scores, **({"dev_accuracy": dev} if dev else {})}
@@ -366,6 +378,7 @@ def fit(self:LabelModel, L_train, Y_dev=None, class_balance=None, n_epochs:int=1
     if n == 0: raise ValueError("L_train has no rows")
     fit_p = class_balance is None and Y_dev is None
     p = resolve_class_balance(k, class_balance, Y_dev)
+    self.warmup_steps = warmup_epochs(n_epochs, lr_scheduler_config or {})  # as Snorkel reports it
     self.estimator_, self.selection_ = self._choose(L_train, None if fit_p else p, seed, mc_kw, L_dev, Y_dev)
     if self.estimator_ == "mc": mu, self._p = self._fit_mc(L_train, p, fit_p, seed=seed, progress_bar=progress_bar, **mc_kw)
     else:

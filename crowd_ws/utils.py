@@ -74,6 +74,6 @@ def generate_simple_label_matrix(n:int, m:int, cardinality:int, abstain_multipli
     P /= P.sum(1, keepdims=True)
     Y = rng.integers(0, k, n) if seed is not None else rng.randint(0, k, n)
     cum = np.cumsum(P[:, :, Y], axis=1)  # (m, k + 1, n): inverse-CDF sampling, one uniform per vote
-    u = rng.random((m, n))
-    L = (u[:, None, :] > cum).sum(1).T - 1
+    u = rng.random((n, m)).T  # drawn item by item, source by source: with `np.random.seed`, Snorkel's draws
+    L = (u[:, None, :] >= cum).sum(1).T - 1
     return P, Y, np.minimum(L, k - 1)
