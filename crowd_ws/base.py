@@ -11,6 +11,7 @@ import logging
 import os
 import sys
 import tempfile
+import weakref
 import zipfile
 from pathlib import Path
 
@@ -18,6 +19,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 from fastcore.basics import patch
+from scipy.special import logsumexp
 
 from .analysis import metric_score, probs_to_preds
 from .core import check_L, check_Y, encode_answers, votes, voted_rows
@@ -25,7 +27,8 @@ from .core import check_L, check_Y, encode_answers, votes, voted_rows
 # %% auto #0
 __all__ = ['logger', 'FORMAT', 'Workspace', 'scratch', 'indicators', 'block_rows', 'blocks', 'is_dask', 'dask_rows', 'map_reduce',
            'map_rows', 'prepare_L', 'check_cardinality', 'check_number', 'resolve_class_balance', 'softmax_rows',
-           'posterior_block', 'log_to_stdout', 'write_atomic', 'NotFittedError', 'BaseLabelModel', 'worker_quality']
+           'posterior_block', 'log_to_stdout', 'weak_ref', 'write_atomic', 'votes_log_joint', 'heldout_vote_ll',
+           'within_noise', 'NotFittedError', 'BaseLabelModel', 'worker_quality']
 
 # %% ../nbs/05_base.ipynb #c14c5094
 class Workspace:
@@ -178,6 +181,11 @@ class _class_or_instance:
         def bound(*args, **kw): return self.f(cls, obj, *args, **kw)
         return bound
 
+def weak_ref(obj):
+    "A weak reference to `obj` (keeps no copy alive), or None for types that have none."
+    try: return weakref.ref(obj)
+    except TypeError: return None
+
 def write_atomic(path:Path, write):
     "Call `write(file)` on a temporary file beside `path`, then move it into place."
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
@@ -201,6 +209,30 @@ def _read_model(path):
     bad = [a for a, v in arrays.items() if not (np.issubdtype(v.dtype, np.number) or v.dtype == bool) or not np.isfinite(v).all()]
     if bad: raise ValueError(f"{path} has non-finite or non-numeric values in {bad}")
     return meta, arrays
+
+# %% ../nbs/05_base.ipynb #f13cc6d1
+def votes_log_joint(L, log_p, log_theta) -> np.ndarray:
+    "log p_y + the sum of log theta over each item's votes: the unnormalised log posterior (n, k), from L's vote triplets."
+    n, _, r, c, a = votes(L)
+    z = np.tile(log_p, (n, 1))
+    for y in range(len(log_p)): z[:, y] += np.bincount(r, weights=log_theta[a, c, y], minlength=n)
+    return z
+
+def heldout_vote_ll(L, log_p, log_theta) -> np.ndarray:
+    "log P(vote | the item's other votes) for every vote of L (in `votes` order)."
+    _, _, r, c, a = votes(L)
+    lt = log_theta - logsumexp(log_theta, axis=0, keepdims=True)  # P(vote a | y, the source votes)
+    others = votes_log_joint(L, log_p, lt)[r] - lt[a, c, :]
+    others -= logsumexp(others, axis=1, keepdims=True)
+    return logsumexp(others + lt[a, c, :], axis=1)
+
+def within_noise(lls:dict, z:float=2.0) -> str:
+    "The first name (in order) whose per-vote log-likelihoods are within `z` paired standard errors of the best."
+    best = max(lls, key=lambda e: lls[e].mean())
+    for name, v in lls.items():
+        d = lls[best] - v
+        if d.mean() <= z * d.std() / np.sqrt(len(d)): return name
+    return best
 
 # %% ../nbs/05_base.ipynb #5e2e6d8a
 _REGISTRY = {}

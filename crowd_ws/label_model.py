@@ -6,26 +6,24 @@
 from __future__ import annotations
 
 import warnings
-import weakref
 
 import numpy as np
 from fastcore.basics import patch
 import scipy.sparse as sp
 from scipy.optimize import linear_sum_assignment
-from scipy.special import logsumexp
 from tqdm.auto import tqdm
 
-from .base import (BaseLabelModel, blocks, check_cardinality, check_number, is_dask, log_to_stdout, logger, map_reduce, map_rows, posterior_block, prepare_L,
-                           resolve_class_balance, scratch)
+from .base import (BaseLabelModel, blocks, check_cardinality, check_number, heldout_vote_ll, is_dask, log_to_stdout, logger, map_reduce,
+                           map_rows, posterior_block, prepare_L, resolve_class_balance, scratch, softmax_rows, votes_log_joint, weak_ref, within_noise)
 from .baselines import MajorityClassVoter, MajorityLabelVoter, RandomVoter
-from .core import check_Y, votes
+from .core import check_Y
 from .dawid_skene import DawidSkene, dawid_skene_posterior, ds_block, one_sided, votes_per_row
 
 # %% auto #0
 __all__ = ['ESTIMATORS', 'overlap_block', 'overlap_stats', 'overlap_matrix', 'mu_loss_grad', 'Optimizer', 'break_symmetry',
-           'log_mu', 'smooth_p', 'em_polish', 'vote_rates', 'heldout_vote_ll', 'choose_estimator', 'within_noise',
-           'mu_from_theta', 'LabelModel', 'warmup_epochs', 'lr_schedule', 'BaseLabelModel', 'DawidSkene',
-           'MajorityClassVoter', 'MajorityLabelVoter', 'RandomVoter', 'dawid_skene_posterior']
+           'log_mu', 'smooth_p', 'em_polish', 'vote_rates', 'choose_estimator', 'mu_from_theta', 'LabelModel',
+           'warmup_epochs', 'lr_schedule', 'BaseLabelModel', 'DawidSkene', 'MajorityClassVoter', 'MajorityLabelVoter',
+           'RandomVoter', 'dawid_skene_posterior']
 
 # %% ../nbs/08_label_model.ipynb #6ccffd44
 _all_ = ["BaseLabelModel", "DawidSkene", "MajorityClassVoter", "MajorityLabelVoter", "RandomVoter", "dawid_skene_posterior"]
@@ -136,23 +134,6 @@ def vote_rates(L, mu, p, k:int, steps:int=3) -> np.ndarray:
         cover = np.clip(counts.sum(0) / np.maximum(sums, 1e-12), 1e-6, 1 - 1e-6)
     return cover
 
-# %% ../nbs/08_label_model.ipynb #eba626a9
-def _triplet_post(n:int, k:int, r, c, a, log_p, log_theta):
-    "Unnormalised log posterior (n, k) from vote triplets and log theta (k_vote, m, k_true)."
-    z = np.tile(log_p, (n, 1))
-    for y in range(k): z[:, y] += np.bincount(r, weights=log_theta[a, c, y], minlength=n)
-    return z
-
-def heldout_vote_ll(L, log_p, log_theta) -> np.ndarray:
-    "log P(vote | the item's other votes) for every vote of L; theta is normalised over the votes of each source."
-    n, m, r, c, a = votes(L)
-    k = len(log_p)
-    lt = log_theta - logsumexp(log_theta, axis=0, keepdims=True)  # P(vote a | y, the source votes)
-    z = _triplet_post(n, k, r, c, a, log_p, lt)
-    others = z[r] - lt[a, c, :]
-    others -= logsumexp(others, axis=1, keepdims=True)
-    return logsumexp(others + lt[a, c, :], axis=1)
-
 # %% ../nbs/08_label_model.ipynb #b9f09c61
 ESTIMATORS = ("mc", "ds", "one-coin", "pooled")
 
@@ -181,14 +162,6 @@ def choose_estimator(L, k:int, p=None, seed:int=0, folds:int=3, max_items:int=20
                 ll.append(heldout_vote_ll(L[rows[fold == f]], lp, lt))
         lls[name] = np.concatenate(ll)
     return within_noise(lls), {name: float(v.mean()) for name, v in lls.items()}
-
-def within_noise(lls:dict, z:float=2.0) -> str:
-    "The first candidate (in the given order) whose held-out log-likelihood is within `z` standard errors of the best, paired vote by vote."
-    best = max(lls, key=lambda e: lls[e].mean())
-    for name, v in lls.items():
-        d = lls[best] - v
-        if d.mean() <= z * d.std() / np.sqrt(len(d)): return name
-    return best
 
 def mu_from_theta(L, log_theta) -> np.ndarray:
     "mu (m*k, k) from log theta (k_vote, m, k_true): sources that vote several classes get confusion x vote rate."
@@ -330,9 +303,7 @@ def _fit_mc(self:LabelModel, L_train, p, fit_p:bool, n_epochs, lr, l2, optimizer
 # %% ../nbs/08_label_model.ipynb #4d605e68
 def _predict(L, lp, lt) -> np.ndarray:
     "Posterior P(Y | votes) of a candidate's parameters on L."
-    n, _, r, c, a = votes(L)
-    z = _triplet_post(n, len(lp), r, c, a, lp, lt)
-    return np.exp(z - logsumexp(z, axis=1, keepdims=True))
+    return softmax_rows(votes_log_joint(L, lp, lt))[0]
 
 @patch
 def _choose(self:LabelModel, L, p, seed:int, mc_kw:dict, L_dev=None, Y_dev=None):
@@ -385,7 +356,7 @@ def fit(self:LabelModel, L_train, Y_dev=None, class_balance=None, n_epochs:int=1
         lp, lt = _candidate(L_train, k, self.estimator_, None if fit_p else p, seed, mc_kw)
         mu, self._p = mu_from_theta(L_train, lt), np.exp(lp)
     self._mu = mu if mu_eps is None else np.clip(mu, mu_eps, 1 - mu_eps)
-    self._cover, self._L_train = None, _weak(L_in)  # vote rates: computed from L_train when first asked for
+    self._cover, self._L_train = None, weak_ref(L_in)  # vote rates: computed from L_train when first asked for
     self.fitted_ = True
     self._log("Finished Training")
     return self
@@ -400,11 +371,6 @@ def predict_proba(self:LabelModel, L) -> np.ndarray:
     if getattr(self, "estimator_", "mc") == "mc": lt = log_mu(self._mu, k)  # clipped: matrix completion can reach 0 and 1
     else: lt = np.log(np.maximum(self._mu, 1e-300)).reshape(-1, k, k).transpose(1, 0, 2)  # the EM estimators' own smoothed values
     return map_rows(L, k, _lm_post, np.log(self._p), lt)
-
-def _weak(L):
-    "A weak reference to the caller's L (no copy kept alive), or None where the type has none."
-    try: return weakref.ref(L)
-    except TypeError: return None
 
 @patch
 def get_conditional_probs(self:LabelModel, L=None  # the training matrix; default: L_train of `fit`, while the caller holds it
