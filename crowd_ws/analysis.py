@@ -190,6 +190,14 @@ def _brier(golds, probs):
     s = ((probs - onehot) ** 2).sum(1).mean()
     return s / 2 if probs.shape[1] == 2 else s
 
+def _ece(golds, probs, bins:int=10):
+    "Expected calibration error: the mean |accuracy - confidence| over equal-width confidence bins, weighted by their items."
+    conf, right = probs.max(1), probs.argmax(1) == golds
+    b = np.minimum((conf * bins).astype(int), bins - 1)
+    n_b = np.bincount(b, minlength=bins)
+    gap = np.abs(np.bincount(b, weights=right, minlength=bins) - np.bincount(b, weights=conf, minlength=bins))
+    return float(gap.sum() / max(len(golds), 1))  # sum over bins of n_b/n * |acc_b - conf_b|
+
 def _roc_auc(golds, probs):
     return skm.roc_auc_score(golds, probs[:, 1]) if probs.shape[1] == 2 else skm.roc_auc_score(golds, probs, multi_class="ovr")
 
@@ -205,6 +213,7 @@ METRICS = {
     "matthews_corrcoef": (lambda g, p, pr: skm.matthews_corrcoef(g, p), ("golds", "preds")),
     "roc_auc": (lambda g, p, pr: _roc_auc(g, pr), ("golds", "probs")),
     "brier": (lambda g, p, pr: _brier(g, pr), ("golds", "probs")),
+    "ece": (lambda g, p, pr, bins=10: _ece(g, pr, bins), ("golds", "probs")),
 }
 
 # %% ../nbs/04_analysis.ipynb #ab0d39f6
@@ -215,7 +224,7 @@ def _check_scored(metric, golds, preds, probs):
     if probs is not None:
         if probs.ndim != 2 or not np.isfinite(probs).all() or (probs < 0).any() or not np.allclose(probs.sum(1), 1, atol=1e-4):
             raise ValueError("probs must be an (n, k) array of finite, non-negative rows that sum to 1")
-        if golds is not None and metric in ("brier", "roc_auc") and ((golds < 0) | (golds >= probs.shape[1])).any():
+        if golds is not None and metric in ("brier", "roc_auc", "ece") and ((golds < 0) | (golds >= probs.shape[1])).any():
             raise ValueError(f"golds holds labels outside 0 .. {probs.shape[1] - 1} (e.g. -1, unknown): leave them out with filter_dict={{'golds': [-1]}}")
     if metric in _BINARY and golds is not None and len(np.union1d(golds, preds if preds is not None else [])) > 2:
         raise ValueError(f"{metric} is a two-class metric but the labels hold {np.union1d(golds, preds).tolist()[:6]}: use {metric}_micro or {metric}_macro" if metric == "f1" else

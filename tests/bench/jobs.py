@@ -126,6 +126,15 @@ def accuracy(P, y, k):
     return float((probs_to_preds(P[keep], tie_break_policy="random") == y[keep]).mean())
 
 
+def calibration(P, y):
+    "ECE (10 bins) and Brier score on the items with gold labels."
+    from crowd_ws.analysis import metric_score
+    keep = y != -1
+    P = np.clip(np.asarray(P, float)[keep], 0, None)
+    P = P / P.sum(1, keepdims=True)
+    return {m: metric_score(y[keep], probs=P, metric=m) for m in ("ece", "brier")}
+
+
 # ---- jobs ----------------------------------------------------------------------------------------------------
 
 def _preimport(model):
@@ -146,7 +155,8 @@ def job_accuracy(spec):
     _preimport(model)
     t0 = time.perf_counter()
     P = fit_predict(model, L_fit, L_pred, k, Y_dev=Y_dev if model in ("ours_lm", "ours_lm_mc", "snorkel_lm") else None, L_dev=L_dev)
-    return {"accuracy": accuracy(P, y, k), "seconds": time.perf_counter() - t0}
+    seconds = time.perf_counter() - t0
+    return {"accuracy": accuracy(P, y, k), "seconds": seconds, **calibration(P, y)}
 
 
 def job_label_model_speed(spec):

@@ -18,6 +18,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import numpy as np
+
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "RESULTS.md"
 
@@ -177,7 +179,22 @@ def report_accuracy(acc):
             common = ok(m)
             lines.append(f"- On the {len(common)} sets where {NAMES[m]} ran: {NAMES[m]} {mean(m, common):.3f}, "
                          f"{NAMES[bo]} {mean(bo, common):.3f}.")
-    return lines + [""] + verdicts(sets, models, t)
+    return lines + [""] + verdicts(sets, models, t) + [""] + calibration_table(sets, models, t)
+
+
+def calibration_table(sets, models, t):
+    "ECE (10 bins) and Brier score of every model on every set; the crowd-set mean ECE of the default LabelModel vs DawidSkene."
+    cell = lambda r: f"{r['ece']:.3f} / {r['brier']:.3f}" if "ece" in (r or {}) else "-"
+    lines = ["### Calibration: ECE (10 bins) / Brier score (lower is better)", "",
+             "| set | " + " | ".join(NAMES[m] for m in models) + " |", "|---" * (len(models) + 1) + "|"]
+    lines += [f"| {d} | " + " | ".join(cell(t[d].get(m)) for m in models) + " |" for d in sets]
+    crowd = [d for d in sets if d in CROWD_SETS]
+    ece = lambda m: [t[d][m]["ece"] for d in crowd if "ece" in t[d].get(m, {})]
+    if len(ece("ours_lm")) == len(crowd) and len(ece("ours_ds")) == len(crowd):
+        a, b = np.mean(ece("ours_lm")), np.mean(ece("ours_ds"))
+        lines += ["", f"Mean ECE on the {len(crowd)} crowd sets: LabelModel {a:.3f}, DawidSkene {b:.3f} "
+                      f"(target: the default at most half of DawidSkene's: **{'PASS' if a <= b / 2 else 'FAIL'}**)."]
+    return lines
 
 
 def verdicts(sets, models, t):
