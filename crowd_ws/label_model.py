@@ -305,13 +305,18 @@ def _predict(L, lp, lt) -> np.ndarray:
     "Posterior P(Y | votes) of a candidate's parameters on L."
     return softmax_rows(votes_log_joint(L, lp, lt))[0]
 
+_AUTO_MC_FLOPS = 2e9  # a matrix-completion fit above this (about a second here) is not one of the 3-fold candidates
+
 @patch
 def _choose(self:LabelModel, L, p, seed:int, mc_kw:dict, L_dev=None, Y_dev=None):
     "(the estimator to fit, the selection scores); logs the choice."
     if self.estimator != "auto": return self.estimator, {}
     if is_dask(L):
         self._log("estimator: mc (a Dask L is fitted by matrix completion, which streams)"); return "mc", {}
-    pick, scores = choose_estimator(L, self.cardinality, p, seed, fit_kw=mc_kw)
+    m, k = L.shape[1], self.cardinality
+    cands = ESTIMATORS if 2.0 * (m * k) ** 2 * k * mc_kw["n_epochs"] <= _AUTO_MC_FLOPS else ESTIMATORS[1:]
+    if cands != ESTIMATORS: self._log(f"matrix completion left out of the choice: {m} sources x {k} classes make each of its fits costly")
+    pick, scores = choose_estimator(L, k, p, seed, candidates=cands, fit_kw=mc_kw)
     dev = {}
     if L_dev is not None and Y_dev is not None:
         L_dev, Y = prepare_L(L_dev, self.cardinality, L.shape[1], what="L_dev"), check_Y(Y_dev, cardinality=self.cardinality)
