@@ -301,10 +301,6 @@ def _fit_mc(self:LabelModel, L_train, p, fit_p:bool, n_epochs, lr, l2, optimizer
     return em_polish(L_train, mu, p, k, em_steps, fit_p)
 
 # %% ../nbs/08_label_model.ipynb #4d605e68
-def _predict(L, lp, lt) -> np.ndarray:
-    "Posterior P(Y | votes) of a candidate's parameters on L."
-    return softmax_rows(votes_log_joint(L, lp, lt))[0]
-
 _AUTO_MC_FLOPS = 2e9  # a matrix-completion fit above this (about a second here) is not one of the 3-fold candidates
 
 @patch
@@ -324,7 +320,7 @@ def _choose(self:LabelModel, L, p, seed:int, mc_kw:dict, L_dev=None, Y_dev=None)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             for name in scores or [pick]:
-                P = _predict(L_dev, *_candidate(L, self.cardinality, name, p, seed, mc_kw))
+                P = softmax_rows(votes_log_joint(L_dev, *_candidate(L, self.cardinality, name, p, seed, mc_kw)))[0]
                 dev[name] = float((P.argmax(1) == Y)[Y != -1].mean())
     best = max(dev, key=lambda e: (dev[e], e == pick, scores[e])) if dev else pick
     self._log(f"estimator: {best} (held-out log-likelihood per vote: " + ", ".join(f"{e} {v:.4f}" for e, v in scores.items())
