@@ -194,7 +194,6 @@ def _ece(golds, probs, bins:int=10):
     "Expected calibration error: the mean |accuracy - confidence| over equal-width confidence bins, weighted by their items."
     conf, right = probs.max(1), probs.argmax(1) == golds
     b = np.minimum((conf * bins).astype(int), bins - 1)
-    n_b = np.bincount(b, minlength=bins)
     gap = np.abs(np.bincount(b, weights=right, minlength=bins) - np.bincount(b, weights=conf, minlength=bins))
     return float(gap.sum() / max(len(golds), 1))  # sum over bins of n_b/n * |acc_b - conf_b|
 

@@ -15,7 +15,7 @@ import pandas as pd
 import scipy.sparse as sp
 from tqdm.auto import tqdm
 
-from .core import ABSTAIN, short_repr, to_sparse
+from .core import ABSTAIN, plain_value, short_repr, to_sparse
 from .data import load_crowd_answers, load_tweets
 from .lf import DataPoint, LabelingFunction, add_context, check_label, copy_point, crowd_label_matrix, is_flat
 
@@ -52,8 +52,7 @@ def _chains(lfs):
 
 def _index_label(index, i):
     "The index label of row i, as a plain Python value for messages."
-    v = index[i]
-    return v.item() if isinstance(v, np.generic) else v
+    return plain_value(index[i])
 
 def _where(index, i, partition:bool) -> str:
     "Where row i is, for messages: its position and index label (in a Dask partition, the label alone is global)."

@@ -15,7 +15,7 @@ from fastcore.script import Param, anno_parser, call_parse, store_true
 from tqdm.auto import tqdm
 
 from .base import write_atomic
-from .core import encode_answers
+from .core import answer_classes
 from .label_model import DawidSkene, LabelModel, MajorityLabelVoter
 
 # %% auto #0
@@ -50,7 +50,7 @@ def aggregate_answers(answers, out, model:str="LabelModel", item_col:str="item",
     if model not in MODELS: raise ValueError(f"unknown model {model!r}; choose from {list(MODELS)}")
     df = read_answers(answers, item_col, worker_col, label_col, progress and Path(answers).is_file() and Path(answers).stat().st_size > _BIG)
     cols = dict(item_col=item_col, worker_col=worker_col, label_col=label_col)
-    classes = encode_answers(df, **cols)[3]
+    classes = answer_classes(df[label_col].to_numpy())
     if len(classes) < 2: raise ValueError(f"{Path(answers).name} holds a single label {classes}: there is nothing to aggregate")
     m = MODELS[model](len(classes))
     P = m.fit_predict_proba(df, classes=classes, **cols)

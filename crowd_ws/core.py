@@ -14,7 +14,7 @@ import scipy.sparse as sp
 
 # %% auto #0
 __all__ = ['ABSTAIN', 'to_sparse', 'to_dense', 'check_L', 'check_Y', 'votes', 'vote_counts', 'voted_rows', 'answer_table',
-           'encode_answers', 'short_repr']
+           'plain_value', 'answer_classes', 'encode_answers', 'short_repr']
 
 # %% ../nbs/00_core.ipynb #a64f9f10
 ABSTAIN = -1  # the label of "no vote" in a dense label matrix
@@ -131,10 +131,10 @@ def vote_counts(L, k:int) -> np.ndarray:
 
 def voted_rows(L) -> np.ndarray:
     "Which items at least one source voted on."
-    if sp.issparse(L):
-        n, _, r, _, _ = votes(L)
-        out = np.zeros(n, bool); out[r] = True
-        return out
+    if sp.issparse(L):  # stored zeros are abstains: count only non-zero entries per row, without building vote triplets
+        C = sp.csr_matrix(L)
+        stored = np.concatenate([[0], np.cumsum(C.data != 0)])  # non-zero entries before each position
+        return stored[C.indptr[1:]] > stored[C.indptr[:-1]]
     return (np.asarray(L) != ABSTAIN).any(1)
 
 # %% ../nbs/00_core.ipynb #4cc8526e
@@ -155,21 +155,21 @@ def answer_table(answers:pd.DataFrame,  # one row per answer
     return pd.DataFrame({k: answers[c].to_numpy() for k, c in cols.items()})
 
 # %% ../nbs/00_core.ipynb #fbea7134
-def _plain(v):
+def plain_value(v):
     "A numpy scalar as the Python value (for JSON and messages); anything else as it is."
     return v.item() if isinstance(v, np.generic) else v
 
-def _classes(labels:np.ndarray, classes, cardinality):
+def answer_classes(labels, classes=None, cardinality:int|None=None) -> list:
     "The ordered list of classes for these labels, or a ValueError naming what does not fit."
     seen = pd.unique(labels)
     if classes is None:
-        ints = all(isinstance(_plain(v), int) and not isinstance(_plain(v), bool) for v in seen)
+        ints = all(isinstance(plain_value(v), int) and not isinstance(plain_value(v), bool) for v in seen)
         k = cardinality or (int(max(seen)) + 1 if ints and len(seen) else len(seen))
         if ints and len(seen) and min(seen) >= 0 and max(seen) < k: classes = list(range(k))
         else: classes = sorted(seen.tolist(), key=lambda v: (str(type(v)), v))
-    classes = [_plain(c) for c in classes]
+    classes = [plain_value(c) for c in classes]
     if len(set(classes)) != len(classes): raise ValueError(f"classes repeat a value: {classes}")
-    unknown = [_plain(v) for v in seen if v not in set(classes)]
+    unknown = [plain_value(v) for v in seen if v not in set(classes)]
     if unknown: raise ValueError(f"the answers hold label(s) {unknown[:5]} outside classes {classes[:10]}")
     if cardinality is not None and len(classes) != cardinality:
         raise ValueError(f"the answers have {len(classes)} classes {classes[:10]} but the model has cardinality {cardinality}; "
@@ -184,7 +184,7 @@ def encode_answers(answers:pd.DataFrame,  # long table, one row per answer (see 
     t = answer_table(answers, item_col, worker_col, label_col)
     for c in t.columns:
         if t[c].isna().any(): raise ValueError(f"the answer table's {c!r} column is empty on {int(t[c].isna().sum())} row(s), e.g. row {int(np.flatnonzero(t[c].isna())[0])}")
-    classes = _classes(t.label.to_numpy(), classes, cardinality)
+    classes = answer_classes(t.label.to_numpy(), classes, cardinality)
     rows, items = pd.factorize(t.item, sort=False)
     cols, workers = pd.factorize(t.worker, sort=False)
     codes = pd.Index(classes).get_indexer(t.label)

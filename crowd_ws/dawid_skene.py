@@ -43,11 +43,15 @@ def one_sided(counts) -> np.ndarray:
     "Sources whose votes (in the statistics `counts`, (k_vote, m, k_true)) all fall in one class."
     return (counts.sum(2) > 0).sum(0) == 1
 
+def _one_coin_matrix(acc, k:int) -> np.ndarray:
+    "Confusions (k_vote, m, k_true) with each source's accuracy `acc` on the diagonal and the rest spread evenly."
+    return np.where(np.eye(k, dtype=bool)[:, None, :], acc[None, :, None], ((1 - acc) / (k - 1))[None, :, None])
+
 def one_coin(counts, smoothing:float) -> np.ndarray:
     "Each source's one-coin confusion (k_vote, m, k_true): its overall accuracy on the diagonal, the rest spread evenly."
     k = counts.shape[0]
     acc = (np.einsum("aja->j", counts) + smoothing) / (counts.sum((0, 2)) + k * smoothing)
-    return np.where(np.eye(k, dtype=bool)[:, None, :], acc[None, :, None], ((1 - acc) / (k - 1))[None, :, None])
+    return _one_coin_matrix(acc, k)
 
 def shared_confusion(counts, kind:str, strength:float=2.0, smoothing:float=0.01) -> np.ndarray:
     "Constrained confusions (k_vote, m, k_true): 'pooled' (one for all sources) or 'one-coin' (accuracies shrunk to the pooled one)."
@@ -57,7 +61,7 @@ def shared_confusion(counts, kind:str, strength:float=2.0, smoothing:float=0.01)
     if kind != "one-coin": raise ValueError(f"confusion must be 'full', 'one-coin' or 'pooled', got {kind!r}")
     acc0 = np.trace(counts.sum(1)) / max(counts.sum(), 1e-12)
     acc = np.clip((np.einsum("aja->j", counts) + strength * acc0) / (counts.sum((0, 2)) + strength), 1e-3, 1 - 1e-3)
-    return np.where(np.eye(k, dtype=bool)[:, None, :], acc[None, :, None], ((1 - acc) / (k - 1))[None, :, None])
+    return _one_coin_matrix(acc, k)
 
 def ds_params(counts, sums, smoothing:float, sided=None, prior_votes:float=0.0, confusion:str="full", strength:float=2.0):
     "M-step: log prior (k,) and log theta (k_vote, m, k_true); one-sided sources get firing rates, the others confusions."

@@ -9,18 +9,16 @@ import hashlib
 import importlib.util
 import os
 import re
-import tempfile
+import warnings
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 import pandas as pd
-
-import warnings
-
 from fastcore.basics import patch
 
 from .analysis import metric_score, probs_to_preds
+from .base import write_atomic
 from .core import check_Y, votes
 
 # %% auto #0
@@ -140,9 +138,7 @@ def encode(self:TextEncoder, texts, missing:str="error") -> np.ndarray:
     if new:
         known.update(zip([k for k, _ in new], self._embed([t for _, t in new])))
         f.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=f.parent, suffix=".npz"); os.close(fd)
-        np.savez(tmp, keys=np.array(list(known)), emb=np.stack(list(known.values())))
-        os.replace(tmp, f)
+        write_atomic(f, lambda out: np.savez(out, keys=np.array(list(known)), emb=np.stack(list(known.values()))))
     return np.stack([known[k] for k in keys]) if keys else np.zeros((0, self.dim), np.float32)
 
 @patch

@@ -210,6 +210,8 @@ class LabelModel(BaseLabelModel):
 # %% ../nbs/08_label_model.ipynb #60811191
 _MAX_FLOPS, _MAX_BYTES = 3e11, 4e9  # about a minute of matrix products on 2 cores; O, its mask and residual in memory
 
+def _mc_flops(m:int, k:int, n_epochs:int) -> float: return 2.0 * (m * k) ** 2 * k * n_epochs  # a matrix-completion fit's cost
+
 def _check_fit_settings(m:int, k:int, n_epochs, lr, l2, log_freq, prec_init, momentum, em_steps):
     "Validate fit's settings and its cost; return prec_init as a float or an (m,) array."
     check_number("n_epochs", n_epochs, lo=0, integer=True); check_number("lr", lr, lo=0); check_number("l2", l2, lo=0)
@@ -219,7 +221,7 @@ def _check_fit_settings(m:int, k:int, n_epochs, lr, l2, log_freq, prec_init, mom
         raise ValueError(f"prec_init must be a number in (0, 1) or one per source ({m}), got {prec_init!r}")
     prec = np.asarray(prec_init, float)
     if not ((prec > 0) & (prec < 1)).all(): raise ValueError(f"prec_init must lie in (0, 1), got {prec_init!r}")
-    flops, mem = 2.0 * (m * k) ** 2 * k * n_epochs, 3.0 * 8 * (m * k) ** 2
+    flops, mem = _mc_flops(m, k, n_epochs), 3.0 * 8 * (m * k) ** 2
     if flops > _MAX_FLOPS or mem > _MAX_BYTES:
         raise ValueError(f"LabelModel with {m} sources and {k} classes needs about {flops:.1e} floating-point operations "
                          f"and {mem / 1e9:.1f} GB for {n_epochs} epochs (its cost grows as (sources x classes)^2 x classes); "
@@ -310,7 +312,7 @@ def _choose(self:LabelModel, L, p, seed:int, mc_kw:dict, L_dev=None, Y_dev=None)
     if is_dask(L):
         self._log("estimator: mc (a Dask L is fitted by matrix completion, which streams)"); return "mc", {}
     m, k = L.shape[1], self.cardinality
-    cands = ESTIMATORS if 2.0 * (m * k) ** 2 * k * mc_kw["n_epochs"] <= _AUTO_MC_FLOPS else ESTIMATORS[1:]
+    cands = ESTIMATORS if _mc_flops(m, k, mc_kw["n_epochs"]) <= _AUTO_MC_FLOPS else ESTIMATORS[1:]
     if cands != ESTIMATORS: self._log(f"matrix completion left out of the choice: {m} sources x {k} classes make each of its fits costly")
     pick, scores = choose_estimator(L, k, p, seed, candidates=cands, fit_kw=mc_kw)
     dev = {}

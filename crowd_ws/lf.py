@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from .core import ABSTAIN, answer_table, short_repr
+from .core import ABSTAIN, answer_table, plain_value, short_repr
 
 # %% auto #0
 __all__ = ['textblob_polarity', 'DataPoint', 'copy_point', 'is_flat', 'PreprocessorError', 'add_context', 'Preprocessor',
@@ -198,7 +198,7 @@ def crowd_worker_lfs(answers:pd.DataFrame,  # long table `item, worker, label` (
 # %% ../nbs/02_lf.ipynb #0c22b5f1
 def _no_match(what, asked, have) -> str:
     "Why no answer matched: the two sides' types and a few values."
-    plain = lambda v: [x.item() if isinstance(x, np.generic) else x for x in list(v)[:1000]]
+    plain = lambda v: [plain_value(x) for x in list(v)[:1000]]
     kind = lambda v: sorted({type(x).__name__ for x in plain(v)})
     return (f"no answer matches the requested {what}: they are {kind(asked)} (e.g. {plain(asked)[:3]}) "
             f"but the answer table holds {kind(have)} (e.g. {plain(have)[:3]})")
