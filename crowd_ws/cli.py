@@ -16,13 +16,13 @@ from tqdm.auto import tqdm
 
 from .base import write_atomic
 from .core import answer_classes
-from .label_model import DawidSkene, LabelModel, MajorityLabelVoter
+from .label_model import GLAD, DawidSkene, LabelModel, MajorityLabelVoter, Wawa
 
 # %% auto #0
 __all__ = ['MODELS', 'COMMANDS', 'read_answers', 'aggregate_answers', 'aggregate', 'main']
 
 # %% ../nbs/12_cli.ipynb #b050af75
-MODELS = {"LabelModel": LabelModel, "DawidSkene": DawidSkene, "MajorityLabelVoter": MajorityLabelVoter}
+MODELS = {"LabelModel": LabelModel, "DawidSkene": DawidSkene, "GLAD": GLAD, "Wawa": Wawa, "MajorityLabelVoter": MajorityLabelVoter}
 _CHUNK, _BIG = 1_000_000, 50 << 20  # rows per chunk when reading; files above 50 MB get a progress bar
 
 def read_answers(path, item_col:str="item", worker_col:str="worker", label_col:str="label", progress:bool=False) -> pd.DataFrame:

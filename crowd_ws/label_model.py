@@ -13,20 +13,22 @@ import scipy.sparse as sp
 from scipy.optimize import linear_sum_assignment
 from tqdm.auto import tqdm
 
-from .base import (BaseLabelModel, blocks, check_cardinality, check_number, heldout_vote_ll, is_dask, log_to_stdout, logger, map_reduce,
-                           map_rows, posterior_block, prepare_L, resolve_class_balance, scratch, softmax_rows, votes_log_joint, weak_ref, within_noise)
-from .baselines import MajorityClassVoter, MajorityLabelVoter, RandomVoter
+from .base import (BaseLabelModel, blocks, check_cardinality, check_number, heldout_vote_ll, indicators, is_dask, log_to_stdout, logger, map_reduce,
+                           map_rows, posterior_block, prepare_L, resolve_class_balance, scratch, weak_ref, within_noise)
+from .baselines import MajorityClassVoter, MajorityLabelVoter, RandomVoter, Wawa, weighted_shares
 from .core import check_Y
-from .dawid_skene import DawidSkene, dawid_skene_posterior, ds_block, one_sided, votes_per_row
+from .dawid_skene import DawidSkene, dawid_skene_posterior, ds_block, ds_em, one_sided, posterior_many, votes_per_row
+from .glad import GLAD
+from .optim import lr_schedule, make_optimizer, warmup_epochs
 
 # %% auto #0
-__all__ = ['ESTIMATORS', 'overlap_block', 'overlap_stats', 'overlap_matrix', 'mu_loss_grad', 'Optimizer', 'break_symmetry',
-           'log_mu', 'smooth_p', 'em_polish', 'vote_rates', 'choose_estimator', 'mu_from_theta', 'LabelModel',
-           'warmup_epochs', 'lr_schedule', 'BaseLabelModel', 'DawidSkene', 'MajorityClassVoter', 'MajorityLabelVoter',
-           'RandomVoter', 'dawid_skene_posterior']
+__all__ = ['ESTIMATORS', 'SELECT', 'COMMITTEE', 'overlap_block', 'overlap_stats', 'overlap_matrix', 'mu_loss_grad',
+           'break_symmetry', 'log_mu', 'smooth_p', 'em_polish', 'vote_rates', 'choose_estimator', 'mu_from_theta',
+           'fit_members', 'members_block', 'LabelModel', 'BaseLabelModel', 'DawidSkene', 'GLAD', 'MajorityClassVoter',
+           'MajorityLabelVoter', 'RandomVoter', 'Wawa', 'dawid_skene_posterior']
 
 # %% ../nbs/08_label_model.ipynb #6ccffd44
-_all_ = ["BaseLabelModel", "DawidSkene", "MajorityClassVoter", "MajorityLabelVoter", "RandomVoter", "dawid_skene_posterior"]
+_all_ = ["BaseLabelModel", "DawidSkene", "GLAD", "MajorityClassVoter", "MajorityLabelVoter", "RandomVoter", "Wawa", "dawid_skene_posterior"]
 
 # %% ../nbs/08_label_model.ipynb #878be61d
 def overlap_block(block, ws, k:int):
@@ -58,29 +60,6 @@ def mu_loss_grad(mu, O, p, mask, d, mu0, l2):
     grad = 4 * (R @ mu) * p + 2 * np.outer(r, p) + 2 * l2 ** 2 * (mu - mu0)
     return loss, grad
 
-# %% ../nbs/08_label_model.ipynb #eb99689e
-class Optimizer:
-    "SGD with momentum, Adam or Adamax on one parameter array."
-    def __init__(self, kind:str, lr:float, momentum:float=0.9, betas=(0.9, 0.999), eps:float=1e-8):
-        if kind not in ("sgd", "adam", "adamax"): raise ValueError(f"Unrecognized optimizer option {kind!r}: optimizer must be 'sgd', 'adam' or 'adamax'")
-        self.kind, self.lr, self.momentum, self.betas, self.eps, self.t = kind, lr, momentum, betas, eps, 0
-        self.v = self.s = None
-
-    def step(self, x, g):
-        "Return the updated x."
-        self.t += 1
-        if self.v is None: self.v, self.s = np.zeros_like(x), np.zeros_like(x)
-        if self.kind == "sgd":
-            self.v = self.momentum * self.v + g
-            return x - self.lr * self.v
-        b1, b2 = self.betas
-        self.v = b1 * self.v + (1 - b1) * g
-        if self.kind == "adam":
-            self.s = b2 * self.s + (1 - b2) * g ** 2
-            return x - self.lr * (self.v / (1 - b1 ** self.t)) / (np.sqrt(self.s / (1 - b2 ** self.t)) + self.eps)
-        self.s = np.maximum(b2 * self.s, np.abs(g))
-        return x - self.lr / (1 - b1 ** self.t) * self.v / (self.s + self.eps)
-
 # %% ../nbs/08_label_model.ipynb #f7ce7476
 def break_symmetry(mu, p, k):
     "Permute mu's columns (among classes of equal prior) so that sources agree with the class they vote most."
@@ -100,8 +79,6 @@ def log_mu(mu, k:int):
     mu = mu.reshape(-1, k, k)  # (m, k_vote, k_true)
     lo = np.maximum(0.01 * mu.sum(1, keepdims=True), 1e-6)
     return np.log(np.clip(mu, lo, 0.99)).transpose(1, 0, 2)
-
-def _lm_post(block, ws, log_p, log_mu_t): return posterior_block(block, log_p, log_mu_t, ws)[0]
 
 # %% ../nbs/08_label_model.ipynb #0ee2975a
 def smooth_p(shares, floor:float=1e-3) -> np.ndarray:
@@ -135,7 +112,8 @@ def vote_rates(L, mu, p, k:int, steps:int=3) -> np.ndarray:
     return cover
 
 # %% ../nbs/08_label_model.ipynb #b9f09c61
-ESTIMATORS = ("mc", "ds", "one-coin", "pooled")
+ESTIMATORS = ("mc", "ds", "one-coin", "pooled", "mace", "hierarchical")
+SELECT = ESTIMATORS[:4]  # the candidates of estimator="select", in order of preference
 
 def _candidate(L, k:int, name:str, p, seed:int, fit_kw:dict):
     "(log p, log theta (k_vote, m, k_true)) of one candidate fitted on L; p (fixed class balance) or None."
@@ -145,7 +123,7 @@ def _candidate(L, k:int, name:str, p, seed:int, fit_kw:dict):
     ds = DawidSkene(k, confusion={"ds": "full"}.get(name, name)).fit(L)
     return (ds._log_prior if p is None else np.log(p)), ds._log_theta
 
-def choose_estimator(L, k:int, p=None, seed:int=0, folds:int=3, max_items:int=20_000, candidates=ESTIMATORS, fit_kw=None):
+def choose_estimator(L, k:int, p=None, seed:int=0, folds:int=3, max_items:int=20_000, candidates=SELECT, fit_kw=None):
     "(the chosen candidate, mean held-out log-likelihood per vote of each): 3-fold over items with 2+ votes."
     rows = np.flatnonzero(votes_per_row(L) >= 2)
     rng = np.random.default_rng(seed)
@@ -173,16 +151,33 @@ def mu_from_theta(L, log_theta) -> np.ndarray:
     mu = np.where(np.isclose(rate, 1), theta * cover[None, :, None], theta)
     return mu.transpose(1, 0, 2).reshape(-1, theta.shape[0])
 
+# %% ../nbs/08_label_model.ipynb #c0ef447d
+COMMITTEE = ("ds", "hierarchical", "mace")  # the EM members of estimator="auto"; Wawa and majority vote are the other two
+
+def fit_members(L, k:int, name:str, p, seed:int, fit_kw:dict):
+    "(log priors (r, k), log thetas (r, k_vote, m, k_true), vote weights (s, m)) of the members whose posteriors `name` averages."
+    if name != "auto": return *(x[None] for x in _candidate(L, k, name, p, seed, fit_kw)), np.zeros((0, L.shape[1]))
+    fits, _ = ds_em(L, k, [{"ds": "full"}.get(e, e) for e in COMMITTEE], prior_votes=float(k))  # DawidSkene's defaults; shared passes
+    lps = np.stack([lp if p is None else np.log(p) for lp, _, _ in fits])
+    return lps, np.stack([lt for _, lt, _ in fits]), np.stack([Wawa(k).fit(L).weights_, np.ones(L.shape[1])])
+
+def members_block(block, ws, lps, lts, vws, k:int) -> np.ndarray:
+    "The mean of the members' posteriors on one block: EM members (log prior, log theta) and weighted votes."
+    Is = indicators(block, k, ws)  # once for every member
+    P = posterior_many(Is, lps, lts)[0].sum(1)
+    if len(vws): P = P + weighted_shares(Is, vws.T.astype(np.float32), np.exp(lps).mean(0)).sum(1)  # no votes: the class balance
+    return P / (len(lps) + len(vws))
+
 # %% ../nbs/08_label_model.ipynb #a539911d
 class LabelModel(BaseLabelModel):
     "Label model that chooses its estimator from the votes (default), or matrix completion (Ratner et al., AAAI 2019) and others by name."
     _params = ("cardinality", "verbose", "device", "estimator", "estimator_")
-    _arrays = ("_mu", "_p")
+    _arrays = ("_mu", "_p", "_lps", "_lts", "_vws")
     def __init__(self, cardinality:int=2, verbose:bool=False, device:str="cpu",
-                 estimator:str="auto"):  # "auto" (held-out vote likelihood), or one of "mc", "ds", "one-coin", "pooled"
+                 estimator:str="auto"):  # "auto" (a committee), "select" (held-out vote likelihood), or one of ESTIMATORS
         cardinality = check_cardinality(cardinality)
         if device != "cpu": raise ValueError(f"device {device!r} is not supported: LabelModel fits on the CPU in numpy (the fit is tiny; the cost is in streaming L)")
-        if estimator != "auto" and estimator not in ESTIMATORS: raise ValueError(f"estimator must be 'auto' or one of {list(ESTIMATORS)}, got {estimator!r}")
+        if estimator not in ("auto", "select", *ESTIMATORS): raise ValueError(f"estimator must be 'auto', 'select' or one of {list(ESTIMATORS)}, got {estimator!r}")
         self.cardinality, self.verbose, self.device, self.estimator = cardinality, verbose, device, estimator
 
     def _log(self, msg):
@@ -206,6 +201,9 @@ class LabelModel(BaseLabelModel):
             raise ValueError(f"{path}: parameter shapes {self._mu.shape}, {self._p.shape} do not fit cardinality {k}")
         if (self._p <= 0).any() or not np.isclose(self._p.sum(), 1): raise ValueError(f"{path}: the class balance must be positive and sum to 1")
         if ((self._mu < 0) | (self._mu > 1)).any(): raise ValueError(f"{path}: mu must hold probabilities in [0, 1]")
+        if not hasattr(self, "_lps"):  # a file from before committees: its one estimator
+            lt = log_mu(self._mu, k) if self.estimator_ == "mc" else np.log(np.maximum(self._mu, 1e-300)).reshape(-1, k, k).transpose(1, 0, 2)
+            self._lps, self._lts, self._vws = np.log(self._p)[None], lt[None], np.zeros((0, self._mu.shape[0] // k))
 
 # %% ../nbs/08_label_model.ipynb #60811191
 _MAX_FLOPS, _MAX_BYTES = 3e11, 4e9  # about a minute of matrix products on 2 cores; O, its mask and residual in memory
@@ -228,49 +226,6 @@ def _check_fit_settings(m:int, k:int, n_epochs, lr, l2, log_freq, prec_init, mom
                          f"use DawidSkene({k}) or MajorityLabelVoter({k}), whose cost grows with the number of votes")
     return float(prec) if prec.ndim == 0 else prec
 
-# %% ../nbs/08_label_model.ipynb #4bd75ad3
-_LR_KEYS = {"warmup_steps", "warmup_unit", "warmup_percentage", "min_lr", "exponential_config", "step_config"}
-_OPT_KEYS = {"sgd_config": {"momentum"}, "adam_config": {"betas"}, "adamax_config": {"betas"}}
-
-def _known(d, allowed, what:str) -> dict:
-    "d (a dict, or None for empty) with only the `allowed` keys, else a ValueError naming the others."
-    d = dict(d or {})
-    extra = sorted(set(d) - set(allowed))
-    if extra: raise ValueError(f"{what} has unknown option(s) {extra}; known: {sorted(allowed)}")
-    return d
-
-def warmup_epochs(n_epochs:int, cfg:dict) -> int:
-    "Epochs of linear warm-up: `warmup_steps`, else `warmup_percentage` of `n_epochs`; Snorkel's 'batches' unit is refused."
-    if cfg.get("warmup_unit", "epochs") != "epochs": raise ValueError(f"LabelModel does not support warmup_unit {cfg['warmup_unit']!r}: it takes one step per epoch, so warm-up is counted in 'epochs'")
-    warm = int(cfg.get("warmup_steps") or round(check_number("warmup_percentage", cfg.get("warmup_percentage", 0.0), 0, 1) * n_epochs))
-    return check_number("warmup_steps", warm, lo=0, integer=True)
-
-def lr_schedule(n_epochs:int, lr:float, lr_scheduler:str="constant", lr_scheduler_config:dict|None=None) -> np.ndarray:
-    "The learning rate of every epoch: warm-up, then the schedule, never below `min_lr`."
-    cfg = _known(lr_scheduler_config, _LR_KEYS, "lr_scheduler_config")
-    warm = warmup_epochs(n_epochs, cfg)
-    t = np.arange(n_epochs) - warm  # epochs since the warm-up ended
-    if lr_scheduler == "constant": rates = np.full(n_epochs, lr, float)
-    elif lr_scheduler == "linear": rates = lr * (1 - t / max(n_epochs - warm, 1))
-    elif lr_scheduler == "exponential": rates = lr * _known(cfg.get("exponential_config"), {"gamma"}, "exponential_config").get("gamma", 0.9) ** np.maximum(t, 0)
-    elif lr_scheduler == "step":
-        sc = _known(cfg.get("step_config"), {"step_size", "gamma"}, "step_config")
-        rates = lr * sc.get("gamma", 0.1) ** (np.maximum(t, 0) // check_number("step_size", sc.get("step_size", 5), lo=1, integer=True))
-    else: raise ValueError(f"Unrecognized lr scheduler option {lr_scheduler!r}: lr_scheduler must be 'constant', 'linear', 'exponential' or 'step'")
-    if warm: rates[:warm] = lr * (np.arange(1, min(warm, n_epochs) + 1) / warm)
-    return np.maximum(rates, cfg.get("min_lr", 0.0))
-
-# %% ../nbs/08_label_model.ipynb #29ccc187
-def _optimizer(kind:str, lr:float, momentum:float, optimizer_config:dict|None) -> Optimizer:
-    "The optimiser, with Snorkel's `optimizer_config` ({'sgd_config': {'momentum'}, 'adam_config': {'betas'}, ...})."
-    cfg = _known(optimizer_config, _OPT_KEYS, "optimizer_config")
-    sub = {k: _known(v, _OPT_KEYS[k], k) for k, v in cfg.items()}
-    momentum = sub.get("sgd_config", {}).get("momentum", momentum)
-    check_number("momentum", momentum, 0, 1, hi_open=True)
-    betas = tuple(sub.get(f"{kind}_config", {}).get("betas", (0.9, 0.999)))
-    if len(betas) != 2 or not all(0 <= b < 1 for b in betas): raise ValueError(f"betas must be two numbers in [0, 1), got {betas}")
-    return Optimizer(kind, lr, momentum=momentum, betas=betas)
-
 # %% ../nbs/08_label_model.ipynb #8eef4bb3
 def _mu_start(d, p, m:int, k:int, prec_init:float, seed:int):
     "(mu0, the seeded start): each source right `prec_init` of the time it votes, scaled by one seeded factor."
@@ -284,7 +239,7 @@ def _fit_mc(self:LabelModel, L_train, p, fit_p:bool, n_epochs, lr, l2, optimizer
             momentum, em_steps, lr_scheduler, lr_scheduler_config, optimizer_config):
     "Matrix completion and EM polish: (mu, p)."
     k, (n, m) = self.cardinality, L_train.shape
-    rates, opt = lr_schedule(n_epochs, lr, lr_scheduler, lr_scheduler_config), _optimizer(optimizer, lr, momentum, optimizer_config)
+    rates, opt = lr_schedule(n_epochs, lr, lr_scheduler, lr_scheduler_config), make_optimizer(optimizer, lr, momentum, optimizer_config)
     self._log("Computing O...")
     O, mv_share = overlap_stats(L_train, k)
     if fit_p: p = smooth_p(mv_share)  # estimated: the majority vote's class shares, refined by the EM polish
@@ -308,26 +263,29 @@ _AUTO_MC_FLOPS = 2e9  # a matrix-completion fit above this (about a second here)
 @patch
 def _choose(self:LabelModel, L, p, seed:int, mc_kw:dict, L_dev=None, Y_dev=None):
     "(the estimator to fit, the selection scores); logs the choice."
-    if self.estimator != "auto": return self.estimator, {}
+    if self.estimator not in ("auto", "select"): return self.estimator, {}
     if is_dask(L):
         self._log("estimator: mc (a Dask L is fitted by matrix completion, which streams)"); return "mc", {}
     m, k = L.shape[1], self.cardinality
-    cands = ESTIMATORS if _mc_flops(m, k, mc_kw["n_epochs"]) <= _AUTO_MC_FLOPS else ESTIMATORS[1:]
-    if cands != ESTIMATORS: self._log(f"matrix completion left out of the choice: {m} sources x {k} classes make each of its fits costly")
-    pick, scores = choose_estimator(L, k, p, seed, candidates=cands, fit_kw=mc_kw)
-    dev = {}
-    if L_dev is not None and Y_dev is not None:
-        L_dev, Y = prepare_L(L_dev, self.cardinality, L.shape[1], what="L_dev"), check_Y(Y_dev, cardinality=self.cardinality)
+    cheap = _mc_flops(m, k, mc_kw["n_epochs"]) <= _AUTO_MC_FLOPS
+    if not cheap: self._log(f"matrix completion left out of the choice: {m} sources x {k} classes make each of its fits costly")
+    if L_dev is not None and Y_dev is not None:  # the committee, unless another estimator is more accurate on dev beyond noise
+        L_dev, Y = prepare_L(L_dev, k, m, what="L_dev"), check_Y(Y_dev, cardinality=k)
         if len(Y) != L_dev.shape[0]: raise ValueError(f"L_dev has {L_dev.shape[0]} rows but Y_dev has {len(Y)}")
+        right = {}
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            for name in scores or [pick]:
-                P = softmax_rows(votes_log_joint(L_dev, *_candidate(L, self.cardinality, name, p, seed, mc_kw)))[0]
-                dev[name] = float((P.argmax(1) == Y)[Y != -1].mean())
-    best = max(dev, key=lambda e: (dev[e], e == pick, scores[e])) if dev else pick
-    self._log(f"estimator: {best} (held-out log-likelihood per vote: " + ", ".join(f"{e} {v:.4f}" for e, v in scores.items())
-              + (f"; dev accuracy: " + ", ".join(f"{e} {v:.3f}" for e, v in dev.items()) if dev else "") + ")")
-    return best, {"heldout_ll": scores, **({"dev_accuracy": dev} if dev else {})}
+            for name in ["auto"] + [e for e in ESTIMATORS if cheap or e != "mc"]:
+                P = map_rows(L_dev, k, members_block, *fit_members(L, k, name, p, seed, mc_kw), k)
+                right[name] = (P.argmax(1) == Y)[Y != -1].astype(float)
+        best, dev = within_noise(right), {e: float(v.mean()) for e, v in right.items()}
+        self._log(f"estimator: {best} (dev accuracy: " + ", ".join(f"{e} {v:.3f}" for e, v in dev.items()) + ")")
+        return best, {"dev_accuracy": dev}
+    if self.estimator == "auto":
+        self._log("estimator: auto (the mean posterior of Dawid-Skene, hierarchical Dawid-Skene, MACE, Wawa and majority vote)"); return "auto", {}
+    pick, scores = choose_estimator(L, k, p, seed, candidates=SELECT if cheap else SELECT[1:], fit_kw=mc_kw)
+    self._log(f"estimator: {pick} (held-out log-likelihood per vote: " + ", ".join(f"{e} {v:.4f}" for e, v in scores.items()) + ")")
+    return pick, {"heldout_ll": scores}
 
 # %% ../nbs/08_label_model.ipynb #78cd76f6
 @patch
@@ -346,7 +304,7 @@ def fit(self:LabelModel, L_train, Y_dev=None, class_balance=None, n_epochs:int=1
     prec_init = _check_fit_settings(m, k, n_epochs, lr, l2, log_freq, prec_init, momentum, em_steps)
     mc_kw = dict(n_epochs=n_epochs, lr=lr, l2=l2, optimizer=optimizer, log_freq=log_freq, prec_init=prec_init, momentum=momentum,
                  em_steps=em_steps, lr_scheduler=lr_scheduler, lr_scheduler_config=lr_scheduler_config, optimizer_config=optimizer_config)
-    lr_schedule(n_epochs, lr, lr_scheduler, lr_scheduler_config); _optimizer(optimizer, lr, momentum, optimizer_config)  # checked up front
+    lr_schedule(n_epochs, lr, lr_scheduler, lr_scheduler_config); make_optimizer(optimizer, lr, momentum, optimizer_config)  # checked up front
     if mu_eps is not None: check_number("mu_eps", mu_eps, 0, 0.5, hi_open=True)
     if m < 3: warnings.warn(f"LabelModel got {m} source(s): with fewer than 3 conditionally independent sources their accuracies are not identifiable; prefer MajorityLabelVoter or DawidSkene", stacklevel=2)
     if n == 0: raise ValueError("L_train has no rows")
@@ -356,9 +314,10 @@ def fit(self:LabelModel, L_train, Y_dev=None, class_balance=None, n_epochs:int=1
     self.estimator_, self.selection_ = self._choose(L_train, None if fit_p else p, seed, mc_kw, L_dev, Y_dev)
     if self.estimator_ == "mc": mu, self._p = self._fit_mc(L_train, p, fit_p, seed=seed, progress_bar=progress_bar, **mc_kw)
     else:
-        lp, lt = _candidate(L_train, k, self.estimator_, None if fit_p else p, seed, mc_kw)
-        mu, self._p = mu_from_theta(L_train, lt), np.exp(lp)
+        self._lps, self._lts, self._vws = fit_members(L_train, k, self.estimator_, None if fit_p else p, seed, mc_kw)
+        mu, self._p = mu_from_theta(L_train, self._lts[0]), np.exp(self._lps).mean(0)  # a committee's mu: its Dawid-Skene member's
     self._mu = mu if mu_eps is None else np.clip(mu, mu_eps, 1 - mu_eps)
+    if self.estimator_ == "mc": self._lps, self._lts, self._vws = np.log(self._p)[None], log_mu(self._mu, k)[None], np.zeros((0, m))
     self._cover, self._L_train = None, weak_ref(L_in)  # vote rates: computed from L_train when first asked for
     self.fitted_ = True
     self._log("Finished Training")
@@ -371,9 +330,7 @@ def predict_proba(self:LabelModel, L) -> np.ndarray:
     self._check_fitted()
     k = self.cardinality
     L = prepare_L(L, k, self._mu.shape[0] // k)
-    if getattr(self, "estimator_", "mc") == "mc": lt = log_mu(self._mu, k)  # clipped: matrix completion can reach 0 and 1
-    else: lt = np.log(np.maximum(self._mu, 1e-300)).reshape(-1, k, k).transpose(1, 0, 2)  # the EM estimators' own smoothed values
-    return map_rows(L, k, _lm_post, np.log(self._p), lt)
+    return map_rows(L, k, members_block, self._lps, self._lts, self._vws, k)  # one member, or the committee's mean
 
 @patch
 def get_conditional_probs(self:LabelModel, L=None  # the training matrix; default: L_train of `fit`, while the caller holds it

@@ -9,7 +9,7 @@ import scipy.sparse as sp
 
 from crowd_ws.analysis import LFAnalysis, metric_score, probs_to_preds
 from crowd_ws.apply import PandasLFApplier
-from crowd_ws.label_model import BaseLabelModel, DawidSkene, LabelModel, MajorityLabelVoter
+from crowd_ws.label_model import GLAD, BaseLabelModel, DawidSkene, LabelModel, MajorityLabelVoter, Wawa
 from crowd_ws.lf import LabelingError, labeling_function, preprocessor
 
 DF = pd.DataFrame({"text": ["sunny", "rain", "", "storm"]}, index=[10, 11, 12, 13])
@@ -172,7 +172,7 @@ def _toy(n=600, m=4, seed=0):
     return L, y
 
 
-MODELS = [lambda: LabelModel(2), lambda: DawidSkene(2), lambda: MajorityLabelVoter(2)]
+MODELS = [lambda: LabelModel(2), lambda: DawidSkene(2), lambda: Wawa(2), lambda: GLAD(2), lambda: MajorityLabelVoter(2)]
 
 
 @pytest.mark.parametrize("make", MODELS)
@@ -193,7 +193,7 @@ def test_label_model_rejects_bad_L(make):
         make().fit(sparse_bad)
 
 
-@pytest.mark.parametrize("make", MODELS[:2])
+@pytest.mark.parametrize("make", MODELS[:4])
 def test_predict_with_other_number_of_sources(make):
     L, _ = _toy()
     model = make().fit(L)

@@ -19,12 +19,12 @@ from crowd_ws.apply import DaskLFApplier, PandasLFApplier
 from crowd_ws.core import check_L
 from crowd_ws.data import WEATHER_FILES, download, load_data, read_table, weather_files
 from crowd_ws.end_model import SoftLabelClassifier, TextEncoder, TransformerClassifier, default_encoder_path
-from crowd_ws.label_model import DawidSkene, LabelModel, MajorityClassVoter, MajorityLabelVoter
+from crowd_ws.label_model import GLAD, DawidSkene, LabelModel, MajorityClassVoter, MajorityLabelVoter, Wawa
 from crowd_ws.lf import DataPoint, crowd_label_matrix, labeling_function, preprocessor
 from crowd_ws.utils import generate_simple_label_matrix
 
 WEATHER = Path(__file__).resolve().parents[2] / "shared" / "data" / "weather"
-MODELS = (LabelModel, DawidSkene, MajorityLabelVoter, MajorityClassVoter)
+MODELS = (LabelModel, DawidSkene, Wawa, GLAD, MajorityLabelVoter, MajorityClassVoter)
 
 
 def _L(n=300, m=5, k=2, seed=0):
@@ -241,7 +241,7 @@ def test_11_cardinality(model, k):
 # 12. misuse gives our messages, not numpy's or Python's
 def test_12_misuse():
     L = _L()
-    for model in (LabelModel(2), DawidSkene(2)):
+    for model in (LabelModel(2), DawidSkene(2), Wawa(2), GLAD(2)):
         with pytest.raises(ValueError, match="not fitted"):
             model.get_weights()
         with pytest.raises(AttributeError):  # what code written before the check caught

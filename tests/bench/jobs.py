@@ -96,6 +96,11 @@ def fit_predict(model, L_fit, L_pred, k, seed=0, Y_dev=None, L_dev=None):
         return ours.LabelModel(k).fit(L_fit, Y_dev=Y_dev, L_dev=L_dev if Y_dev is not None else None, seed=seed).predict_proba(L_pred)
     if model == "ours_lm_mc": return ours.LabelModel(k, estimator="mc").fit(L_fit, Y_dev=Y_dev, seed=seed, em_steps=0).predict_proba(L_pred)
     if model == "ours_ds": return ours.DawidSkene(k).fit(L_fit).predict_proba(L_pred)
+    if model in ("ours_oc", "ours_mace", "ours_hier"):
+        conf = {"ours_oc": "one-coin", "ours_mace": "mace", "ours_hier": "hierarchical"}[model]
+        return ours.DawidSkene(k, confusion=conf).fit(L_fit).predict_proba(L_pred)
+    if model == "ours_wawa": return ours.Wawa(k).fit(L_fit).predict_proba(L_pred)
+    if model == "ours_glad": return ours.GLAD(k).fit(L_fit).predict_proba(L_pred)
     if model == "snorkel_lm":
         from snorkel.labeling.model import LabelModel
         m = LabelModel(cardinality=k, verbose=False)
@@ -106,13 +111,20 @@ def fit_predict(model, L_fit, L_pred, k, seed=0, Y_dev=None, L_dev=None):
         same = L_fit is L_pred
         L_all = L_pred if same else np.concatenate([L_fit, L_pred])
         df = to_long(L_all)
-        algo = {"crowdkit_ds": lambda: agg.DawidSkene(n_iter=100), "crowdkit_glad": lambda: agg.GLAD(),
-                "crowdkit_mace": lambda: agg.MACE(random_state=seed), "crowdkit_wawa": lambda: agg.Wawa(),
-                "crowdkit_mmsr": lambda: agg.MMSR(random_state=seed), "crowdkit_mv": lambda: agg.MajorityVote()}[model]()
-        if hasattr(algo, "fit_predict_proba"): P = algo.fit_predict_proba(df)
-        else:  # MMSR gives hard labels only
-            hard = algo.fit_predict(df)
-            P = pd.DataFrame(np.eye(k)[hard.values.astype(int)], index=hard.index, columns=range(k))
+        if model == "crowdkit_mace_sorted":  # the same votes ordered by worker: Crowd-Kit 1.4.2's MACE depends on the row order
+            df, model = df.sort_values(["worker", "task"], kind="stable"), "crowdkit_mace"
+        if model == "crowdkit_wawa":  # Crowd-Kit's own Wawa.fit + _apply without the scikit-learn check that fails with sklearn >= 1.6
+            from crowdkit.aggregation.utils import get_accuracy
+            skills = get_accuracy(df, true_labels=agg.MajorityVote().fit(df).labels_, by="worker")
+            P = agg.MajorityVote().fit(df, skills=skills).probas_
+        else:
+            algo = {"crowdkit_ds": lambda: agg.DawidSkene(n_iter=100), "crowdkit_glad": lambda: agg.GLAD(),
+                    "crowdkit_ocds": lambda: agg.OneCoinDawidSkene(n_iter=100), "crowdkit_mace": lambda: agg.MACE(random_state=seed),
+                    "crowdkit_mmsr": lambda: agg.MMSR(random_state=seed), "crowdkit_mv": lambda: agg.MajorityVote()}[model]()
+            if hasattr(algo, "fit_predict_proba"): P = algo.fit_predict_proba(df)
+            else:  # MMSR gives hard labels only
+                hard = algo.fit_predict(df)
+                P = pd.DataFrame(np.eye(k)[hard.values.astype(int)], index=hard.index, columns=range(k))
         full = np.full((len(L_all), k), 1.0 / k)
         cols = [c for c in P.columns if 0 <= int(c) < k]
         full[np.ix_(P.index.values.astype(int), np.array(cols, dtype=int))] = P[cols].values
