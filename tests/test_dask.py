@@ -76,12 +76,14 @@ def test_dask_applier_equals_pandas_applier(client):
 def test_dask_label_models_match_in_memory(client):
     c = make_crowd(20_000, 12, cardinality=3, seed=2)
     Ld = da.from_array(c.L, chunks=(2_500, 12))
-    lm, lm_d = LabelModel(3, estimator="mc").fit(c.L, seed=0), LabelModel(3).fit(Ld, seed=0)  # a Dask L: matrix completion, which streams
-    assert lm_d.estimator_ == "mc"
-    np.testing.assert_allclose(lm_d.confusions_, lm.confusions_, rtol=1e-4, atol=1e-7)
-    P = lm_d.predict_proba(Ld)
-    assert isinstance(P, da.Array)
-    np.testing.assert_allclose(P.compute(), lm.predict_proba(c.L), atol=1e-5)
+    for est in ("auto", "mc"):  # the default committee and matrix completion both stream
+        lm, lm_d = LabelModel(3, estimator=est).fit(c.L, seed=0), LabelModel(3, estimator=est).fit(Ld, seed=0)
+        assert lm_d.estimator_ == est
+        np.testing.assert_allclose(lm_d.confusions_, lm.confusions_, rtol=1e-4, atol=1e-7)
+        P = lm_d.predict_proba(Ld)
+        assert isinstance(P, da.Array)
+        np.testing.assert_allclose(P.compute(), lm.predict_proba(c.L), atol=1e-5)
+    assert LabelModel(3, estimator="select").fit(Ld, seed=0).estimator_ == "mc"  # choosing needs rows in memory
     ds, ds_d = DawidSkene(3).fit(c.L), DawidSkene(3).fit(Ld)
     assert ds.n_iter_ == ds_d.n_iter_
     np.testing.assert_allclose(ds_d.predict_proba(Ld).compute(), ds.predict_proba(c.L), atol=1e-5)
@@ -98,4 +100,4 @@ def test_dask_bad_values_are_reported_from_the_cluster(client):
 def test_dask_dataframe_of_labels(client):
     c = make_crowd(5_000, 5, seed=1)
     ddf = dd.from_pandas(pd.DataFrame(c.L.astype(np.int64), columns=[f"lf{j}" for j in range(5)]), npartitions=4)
-    np.testing.assert_allclose(LabelModel(2).fit(ddf, seed=0).confusions_, LabelModel(2, estimator="mc").fit(c.L, seed=0).confusions_, rtol=1e-4, atol=1e-7)
+    np.testing.assert_allclose(LabelModel(2).fit(ddf, seed=0).confusions_, LabelModel(2).fit(c.L, seed=0).confusions_, rtol=1e-4, atol=1e-7)
