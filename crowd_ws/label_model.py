@@ -13,8 +13,8 @@ import scipy.sparse as sp
 from scipy.optimize import linear_sum_assignment
 from tqdm.auto import tqdm
 
-from .base import (BaseLabelModel, blocks, check_cardinality, check_number, heldout_vote_ll, indicators, is_dask, log_to_stdout, logger, map_reduce,
-                           map_rows, posterior_block, prepare_L, resolve_class_balance, scratch, weak_ref, within_noise)
+from .base import (BaseLabelModel, check_cardinality, check_number, heldout_vote_ll, indicators, is_dask, log_to_stdout, logger, map_reduce,
+                           map_rows, prepare_L, resolve_class_balance, scratch, weak_ref, within_noise)
 from .baselines import MajorityClassVoter, MajorityLabelVoter, RandomVoter, Wawa, weighted_shares
 from .core import check_Y
 from .dawid_skene import DawidSkene, dawid_skene_posterior, ds_block, ds_em, one_sided, posterior_many, votes_per_row
@@ -240,7 +240,7 @@ def _mu_start(d, p, m:int, k:int, prec_init:float, seed:int):
 def _fit_mc(self:LabelModel, L_train, p, fit_p:bool, n_epochs, lr, l2, optimizer, seed, log_freq, progress_bar, prec_init,
             momentum, em_steps, lr_scheduler, lr_scheduler_config, optimizer_config):
     "Matrix completion and EM polish: (mu, p)."
-    k, (n, m) = self.cardinality, L_train.shape
+    k, m = self.cardinality, L_train.shape[1]
     rates, opt = lr_schedule(n_epochs, lr, lr_scheduler, lr_scheduler_config), make_optimizer(optimizer, lr, momentum, optimizer_config)
     self._log("Computing O...")
     O, mv_share = overlap_stats(L_train, k)
@@ -270,7 +270,8 @@ def _choose(self:LabelModel, L, p, seed:int, mc_kw:dict, L_dev=None, Y_dev=None)
         self._log("estimator: mc (on a Dask L, choosing is not available: matrix completion, which streams)"); return "mc", {}
     m, k = L.shape[1], self.cardinality
     cheap = _mc_flops(m, k, mc_kw["n_epochs"]) <= _AUTO_MC_FLOPS
-    if not cheap: self._log(f"matrix completion left out of the choice: {m} sources x {k} classes make each of its fits costly")
+    if not cheap and (L_dev is not None or self.estimator == "select"):
+        self._log(f"matrix completion left out of the choice: {m} sources x {k} classes make each of its fits costly")
     if L_dev is not None and Y_dev is not None:  # the committee, unless another estimator is more accurate on dev beyond noise
         L_dev, Y = prepare_L(L_dev, k, m, what="L_dev"), check_Y(Y_dev, cardinality=k)
         if len(Y) != L_dev.shape[0]: raise ValueError(f"L_dev has {L_dev.shape[0]} rows but Y_dev has {len(Y)}")
