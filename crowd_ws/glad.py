@@ -8,10 +8,12 @@ from __future__ import annotations
 import numpy as np
 from fastcore.basics import patch
 from scipy.optimize import minimize
-from scipy.special import expit, log_expit, logsumexp
+from scipy.special import expit, log_expit
+from tqdm.auto import tqdm
 
-from .base import BaseLabelModel, check_cardinality, check_number, is_dask, prepare_L
+from .base import BaseLabelModel, check_cardinality, check_number, is_dask, prepare_L, softmax_rows
 from .core import vote_counts, votes
+from .dawid_skene import vote_shares
 
 # %% auto #0
 __all__ = ['glad_objective', 'glad_posterior', 'GLAD']
@@ -34,8 +36,7 @@ def glad_posterior(r, c, a, n:int, k:int, alpha, b):
     wrong = log_expit(-s) - np.log(k - 1)
     Z = np.repeat(np.bincount(r, weights=wrong, minlength=n)[:, None], k, 1)
     np.add.at(Z, (r, a), log_expit(s) - wrong)
-    lz = logsumexp(Z, axis=1)
-    return np.exp(Z - lz[:, None]), lz
+    return softmax_rows(Z, overwrite=True)
 
 # %% ../nbs/14_glad.ipynb #4288f3f0
 class GLAD(BaseLabelModel):
@@ -61,14 +62,13 @@ class GLAD(BaseLabelModel):
 
 # %% ../nbs/14_glad.ipynb #975d7852
 @patch
-def _em(self:GLAD, L, alpha, fit_alpha:bool):
+def _em(self:GLAD, L, alpha, fit_alpha:bool, progress_bar:bool=False):
     "(posterior, alpha, b, iterations) of EM on L from abilities `alpha`."
     if is_dask(L): raise ValueError("GLAD keeps one difficulty per item: fit it on an in-memory L (numpy or scipy.sparse), not a Dask array")
     n, m, r, c, a = votes(L)
     k = self.cardinality
-    cnt = vote_counts(L, k).astype(float); tot = cnt.sum(1, keepdims=True)
-    T, b, prev = np.where(tot > 0, cnt / np.maximum(tot, 1), 1 / k), np.zeros(n), -np.inf
-    for it in range(self.n_iter):
+    T, b, prev = vote_shares(vote_counts(L, k).astype(float), k), np.zeros(n), -np.inf
+    for it in tqdm(range(self.n_iter), disable=not progress_bar, desc="GLAD EM"):
         x = minimize(glad_objective, np.concatenate([alpha, b]), args=(r, c, T[r, a], n, m, k, self.prior_sd, fit_alpha),
                      jac=True, method="L-BFGS-B", options=dict(maxiter=self.m_steps)).x
         alpha, b = x[:m], x[m:]
@@ -81,7 +81,7 @@ def _em(self:GLAD, L, alpha, fit_alpha:bool):
 def fit(self:GLAD, L, progress_bar:bool=False):
     "Learn abilities `alpha_` and the training items' log-easiness `b_` by EM from majority-vote soft labels."
     L = prepare_L(L, self.cardinality)
-    _, self.alpha_, self.b_, self.n_iter_ = self._em(L, np.ones(L.shape[1]), True)
+    _, self.alpha_, self.b_, self.n_iter_ = self._em(L, np.ones(L.shape[1]), True, progress_bar)
     self.m_, self.fitted_ = L.shape[1], True
     return self
 

@@ -264,10 +264,10 @@ _AUTO_MC_FLOPS = 2e9  # a matrix-completion fit above this (about a second here)
 
 @patch
 def _choose(self:LabelModel, L, p, seed:int, mc_kw:dict, L_dev=None, Y_dev=None):
-    "(the estimator to fit, the selection scores); logs the choice."
-    if self.estimator not in ("auto", "select"): return self.estimator, {}
+    "(the estimator to fit, the selection scores, its members if choosing fitted them already); logs the choice."
+    if self.estimator not in ("auto", "select"): return self.estimator, {}, None
     if is_dask(L) and (self.estimator == "select" or L_dev is not None):  # the committee's passes stream; choosing does not
-        self._log("estimator: mc (on a Dask L, choosing is not available: matrix completion, which streams)"); return "mc", {}
+        self._log("estimator: mc (on a Dask L, choosing is not available: matrix completion, which streams)"); return "mc", {}, None
     m, k = L.shape[1], self.cardinality
     cheap = _mc_flops(m, k, mc_kw["n_epochs"]) <= _AUTO_MC_FLOPS
     if not cheap and (L_dev is not None or self.estimator == "select"):
@@ -275,20 +275,20 @@ def _choose(self:LabelModel, L, p, seed:int, mc_kw:dict, L_dev=None, Y_dev=None)
     if L_dev is not None and Y_dev is not None:  # the committee, unless another estimator is more accurate on dev beyond noise
         L_dev, Y = prepare_L(L_dev, k, m, what="L_dev"), check_Y(Y_dev, cardinality=k)
         if len(Y) != L_dev.shape[0]: raise ValueError(f"L_dev has {L_dev.shape[0]} rows but Y_dev has {len(Y)}")
-        right = {}
+        right, fitted = {}, {}
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             for name in ["auto"] + [e for e in ESTIMATORS if cheap or e != "mc"]:
-                P = map_rows(L_dev, k, members_block, *fit_members(L, k, name, p, seed, mc_kw), k)
-                right[name] = (P.argmax(1) == Y)[Y != -1].astype(float)
+                fitted[name] = fit_members(L, k, name, p, seed, mc_kw)
+                right[name] = (map_rows(L_dev, k, members_block, *fitted[name], k).argmax(1) == Y)[Y != -1].astype(float)
         best, dev = within_noise(right), {e: float(v.mean()) for e, v in right.items()}
         self._log(f"estimator: {best} (dev accuracy: " + ", ".join(f"{e} {v:.3f}" for e, v in dev.items()) + ")")
-        return best, {"dev_accuracy": dev}
+        return best, {"dev_accuracy": dev}, (None if best == "mc" else fitted[best])  # mc is refitted with its own options
     if self.estimator == "auto":
-        self._log("estimator: auto (the mean posterior of Dawid-Skene, hierarchical Dawid-Skene, MACE, Wawa and majority vote)"); return "auto", {}
+        self._log("estimator: auto (the mean posterior of Dawid-Skene, hierarchical Dawid-Skene, MACE, Wawa and majority vote)"); return "auto", {}, None
     pick, scores = choose_estimator(L, k, p, seed, candidates=SELECT if cheap else SELECT[1:], fit_kw=mc_kw)
     self._log(f"estimator: {pick} (held-out log-likelihood per vote: " + ", ".join(f"{e} {v:.4f}" for e, v in scores.items()) + ")")
-    return pick, {"heldout_ll": scores}
+    return pick, {"heldout_ll": scores}, None
 
 # %% ../nbs/08_label_model.ipynb #78cd76f6
 @patch
@@ -314,10 +314,10 @@ def fit(self:LabelModel, L_train, Y_dev=None, class_balance=None, n_epochs:int=1
     fit_p = class_balance is None and Y_dev is None
     p = resolve_class_balance(k, class_balance, Y_dev)
     self.warmup_steps = warmup_epochs(n_epochs, lr_scheduler_config or {})  # as Snorkel reports it
-    self.estimator_, self.selection_ = self._choose(L_train, None if fit_p else p, seed, mc_kw, L_dev, Y_dev)
+    self.estimator_, self.selection_, members = self._choose(L_train, None if fit_p else p, seed, mc_kw, L_dev, Y_dev)
     if self.estimator_ == "mc": mu, self._p = self._fit_mc(L_train, p, fit_p, seed=seed, progress_bar=progress_bar, **mc_kw)
     else:
-        self._lps, self._lts, self._vws = fit_members(L_train, k, self.estimator_, None if fit_p else p, seed, mc_kw)
+        self._lps, self._lts, self._vws = members or fit_members(L_train, k, self.estimator_, None if fit_p else p, seed, mc_kw)
         mu, self._p = mu_from_theta(L_train, self._lts[0]), np.exp(self._lps).mean(0)  # a committee's mu: its Dawid-Skene member's
     self._mu = mu if mu_eps is None else np.clip(mu, mu_eps, 1 - mu_eps)
     if self.estimator_ == "mc": self._lps, self._lts, self._vws = np.log(self._p)[None], log_mu(self._mu, k)[None], np.zeros((0, m))
