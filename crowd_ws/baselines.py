@@ -11,7 +11,8 @@ from .base import BaseLabelModel, check_cardinality, indicators, map_reduce, map
 from .core import vote_counts
 
 # %% auto #0
-__all__ = ['mv_block', 'MajorityLabelVoter', 'MajorityClassVoter', 'RandomVoter', 'weighted_shares', 'Wawa']
+__all__ = ['mv_block', 'MajorityLabelVoter', 'MajorityClassVoter', 'RandomVoter', 'votes_per_class', 'majority_agreement',
+           'weighted_shares', 'Wawa']
 
 # %% ../nbs/06_baselines.ipynb #d3eea7b5
 def mv_block(block, ws, k:int) -> np.ndarray:
@@ -85,11 +86,23 @@ class RandomVoter(BaseLabelModel):
     def get_weights(self) -> np.ndarray: return np.zeros(0)
 
 # %% ../nbs/06_baselines.ipynb #67975211
+def votes_per_class(Is) -> np.ndarray:
+    "(B, k): votes per class on each item of a block, from its indicators (one matrix-vector product per class)."
+    ones = np.ones(Is[0].shape[1], np.float32)
+    return np.stack([I @ ones for I in Is], 1).astype(float)
+
+def majority_agreement(Is, c):
+    "Per source, from a block's indicators and votes per class `c`: its votes equal to the majority label (ties to the lowest class), and all its votes."
+    z, both = c.argmax(1), np.ones((len(c), 2), np.float32)  # columns: [majority label is a], 1
+    out = 0
+    for a, I in enumerate(Is):
+        both[:, 0] = z == a
+        out = out + I.T @ both  # one product per class gives both counts
+    return out[:, 0].astype(float), out[:, 1].astype(float)
+
 def _agreement_block(block, ws, k:int):
-    "Per source: votes that agree with the block's majority labels (ties to the lowest class), and all its votes."
-    z = mv_block(block, ws, k).argmax(1)
-    voted = block >= 0
-    return ((block == z[:, None]) & voted).sum(0).astype(float), voted.sum(0).astype(float)
+    Is = indicators(block, k, ws)
+    return majority_agreement(Is, votes_per_class(Is))
 
 def weighted_shares(Is, W, none) -> np.ndarray:
     "Vote shares (B, s, k) under s weightings W (m, s) of the sources, from a block's indicators Is; `none` (k,) where no weight voted."

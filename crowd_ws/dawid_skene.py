@@ -13,12 +13,14 @@ from tqdm.auto import tqdm
 
 from .base import (BaseLabelModel, blocks, check_cardinality, check_number, indicators, is_dask, map_reduce, map_rows, posterior_block,
                            prepare_L, softmax_rows)
+from .baselines import majority_agreement, votes_per_class
 from .core import check_L, check_Y, vote_counts
 
 # %% auto #0
-__all__ = ['CONFUSIONS', 'ds_stats', 'vote_shares', 'ds_init_block', 'posterior_many', 'ds_block_many', 'ds_block', 'one_sided',
-           'one_coin', 'spammer_confusion', 'eb_strength', 'shared_confusion', 'ds_params', 'dawid_skene_posterior',
-           'votes_per_row', 'vote_matrix', 'vote_stats', 'vote_posterior', 'ds_em', 'DawidSkene']
+__all__ = ['EB_GRID', 'EB_SOURCES', 'CONFUSIONS', 'ds_stats', 'vote_shares', 'ds_init_block', 'posterior_many', 'ds_block_many',
+           'ds_block', 'one_sided', 'one_coin', 'spammer_confusion', 'eb_strength', 'shared_confusion', 'ds_params',
+           'dawid_skene_posterior', 'votes_per_row', 'vote_matrix', 'vote_stats', 'vote_posterior', 'ds_em',
+           'DawidSkene']
 
 # %% ../nbs/07_dawid_skene.ipynb #a155da37
 def ds_stats(T, Is):
@@ -32,8 +34,9 @@ def vote_shares(c, k:int) -> np.ndarray:
     return np.where(tot > 0, c / np.maximum(tot, 1), 1 / k)
 
 def ds_init_block(block, ws, k:int):
-    "Statistics of one block from majority-vote soft labels."
-    return (*ds_stats(vote_shares(vote_counts(block, k).astype(float), k), indicators(block, k, ws)), np.zeros(1))
+    "Statistics of one block from majority-vote soft labels; with them, each source's agreement with the majority label (Wawa's statistic)."
+    Is = indicators(block, k, ws); c = votes_per_class(Is)
+    return (*ds_stats(vote_shares(c, k), Is), *majority_agreement(Is, c))
 
 def posterior_many(Is, lps, lts):
     "Posteriors (B, r, k) and log-normalisers (B, r) of r models (lps (r, k), lts (r, k_vote, m, k_true)) from a block's indicators."
@@ -56,9 +59,12 @@ def ds_block(block, ws, log_prior, log_theta):
     return counts[0], sums[0], ll
 
 # %% ../nbs/07_dawid_skene.ipynb #054edec3
-def one_sided(counts) -> np.ndarray:
-    "Sources whose votes (in the statistics `counts`, (k_vote, m, k_true)) all fall in one class."
-    return (counts.sum(2) > 0).sum(0) == 1
+def one_sided(counts, sums) -> np.ndarray:
+    "Sources whose votes (statistics `counts` (k_vote, m, k_true), class sums `sums`) all fall in one class c, more than chance allows: pi_c^n < 1/m."
+    votes = counts.sum(2)  # (k_vote, m)
+    n, m, pi = votes.sum(0), votes.shape[1], sums / max(sums.sum(), 1e-12)
+    chance = n * np.log(np.maximum(pi[votes.argmax(0)], 1e-300))  # log P(n votes all of that class | votes track the classes)
+    return ((votes > 0).sum(0) == 1) & (chance < -np.log(max(m, 1)))
 
 def _one_coin_matrix(acc, k:int) -> np.ndarray:
     "Confusions (k_vote, m, k_true) with each source's accuracy `acc` on the diagonal and the rest spread evenly."
@@ -82,8 +88,12 @@ def spammer_confusion(counts, iters:int=30) -> np.ndarray:
         xi = (col - r + 1) / (col - r + 1).sum(1, keepdims=True)
     return ((1 - know) * xi).T[:, :, None] + np.eye(k)[:, None, :] * know.T[:, :, None]
 
-def eb_strength(counts, center, grid=np.geomspace(0.05, 1e4, 80)) -> np.ndarray:
-    "Per true class y, the Dirichlet strength s maximising the Dirichlet-multinomial evidence of all sources' rows counts[:, j, y] around center."
+EB_GRID, EB_SOURCES = np.geomspace(0.05, 1e4, 80), 2000  # the strengths tried; at most this many sources in the evidence
+
+def eb_strength(counts, center, grid=EB_GRID, max_sources:int=EB_SOURCES) -> np.ndarray:
+    "Per true class y, the Dirichlet strength s maximising the Dirichlet-multinomial evidence of the sources' rows counts[:, j, y] around center."
+    if counts.shape[1] > max_sources:  # one number per class: evenly spaced sources estimate it as well, at a fixed cost
+        counts = counts[:, np.unique(np.linspace(0, counts.shape[1] - 1, max_sources).round().astype(int))]
     n_y = counts.sum(0)  # (m, k_true)
     ev = [(gammaln(s) - gammaln(s + n_y) + (gammaln(s * center + counts) - gammaln(s * center)).sum(0)).sum(0) for s in grid]
     return grid[np.argmax(ev, axis=0)]
@@ -160,7 +170,8 @@ def _ds_em_votes(L, k, y_known, per_row):
     def init():
         c = Psi @ np.tile(np.eye(k), (Psi.shape[1] // k, 1))  # votes per class, (n, k)
         counts, sums = vote_stats(Psi, clamp(vote_shares(c, k)[:, None]), k)
-        return counts[0], sums[0]
+        per_vote = Psi.T @ np.eye(k)[c.argmax(1)]  # (m * k, k): votes a of source j on items whose majority label is b
+        return counts[0], sums[0], np.einsum("jaa->j", per_vote.reshape(-1, k, k)), per_vote.sum(1).reshape(-1, k).sum(1)
     def step(lps, lts):
         T, lz = vote_posterior(Psi, lps, lts)
         return (*vote_stats(Psi, clamp(T), k), lz.sum(0))
@@ -168,7 +179,7 @@ def _ds_em_votes(L, k, y_known, per_row):
 
 def _ds_em_blocks(L, k):
     "The same two functions as passes over the blocks of L (Dask: where the blocks live); no known labels."
-    return (lambda: map_reduce(L, k, ds_init_block, k)[:2]), (lambda lps, lts: map_reduce(L, k, ds_block_many, lps, lts))
+    return (lambda: map_reduce(L, k, ds_init_block, k)), (lambda lps, lts: map_reduce(L, k, ds_block_many, lps, lts))
 
 def _ds_em(L, k, y_known):
     "The vote matrix for an in-memory L unless dense two-class votes make block passes cheaper; block passes for Dask."
@@ -179,10 +190,11 @@ def _ds_em(L, k, y_known):
 
 def ds_em(L, k:int, confusions, y_known=None, n_iter:int=100, tol:float=1e-6, smoothing:float=0.01, one_sided_mode:str="rate",
           prior_votes:float=0.0, strength:float=2.0, progress_bar:bool=False):
-    "EM of one model per name in `confusions`, sharing every pass over L: ([(log prior, log theta, iterations)], one-sided sources)."
+    "EM of one model per name in `confusions`, sharing every pass over L: ([(log prior, log theta, iterations)], one-sided sources, Wawa's weights)."
     init, step = _ds_em(L, k, y_known)
-    counts, sums = init()
-    sided = one_sided(counts) if one_sided_mode == "rate" else np.zeros(L.shape[1], bool)
+    counts, sums, agree, voted = init()  # the first pass also gives Wawa's weights: a committee needs no pass of its own for them
+    wawa = np.divide(agree, voted, out=np.zeros_like(agree), where=voted > 0)
+    sided = one_sided(counts, sums) if one_sided_mode == "rate" else np.zeros(L.shape[1], bool)
     fits = [[*ds_params(counts, sums, smoothing, sided, prior_votes, c, strength), 0] for c in confusions]
     prev, live, n = np.full(len(fits), -np.inf), list(range(len(fits))), max(L.shape[0], 1)
     for it in tqdm(range(n_iter), disable=not progress_bar, desc="Dawid-Skene EM"):
@@ -192,7 +204,7 @@ def ds_em(L, k:int, confusions, y_known=None, n_iter:int=100, tol:float=1e-6, sm
             fits[i] = [*ds_params(C[j], S[j], smoothing, sided, prior_votes, confusions[i], strength), it + 1]
         still = [i for j, i in enumerate(live) if LL[j] / n - prev[i] >= tol]
         prev[live], live = LL / n, still
-    return [tuple(f) for f in fits], sided
+    return [tuple(f) for f in fits], sided, wawa
 
 # %% ../nbs/07_dawid_skene.ipynb #515cca1e
 CONFUSIONS = ("full", "one-coin", "pooled", "mace", "hierarchical")
@@ -245,7 +257,7 @@ def fit(self:DawidSkene, L, y_known=None, progress_bar:bool=False):
     if y_known is not None:
         if is_dask(L): raise ValueError("y_known is supported for in-memory L only")
         y_known = check_Y(y_known, n, "y_known", cardinality=self.cardinality)
-    [(lp, lt, self.n_iter_)], sided = ds_em(L, self.cardinality, [self.confusion], y_known, self.n_iter, self.tol, self.smoothing,
+    [(lp, lt, self.n_iter_)], sided, _ = ds_em(L, self.cardinality, [self.confusion], y_known, self.n_iter, self.tol, self.smoothing,
                                             self.one_sided, self.prior_votes, self.strength, progress_bar)
     self._log_prior, self._log_theta, self._one_sided, self.m_, self.fitted_ = lp, lt, sided, m, True
     return self

@@ -17,7 +17,7 @@ from .base import (BaseLabelModel, check_cardinality, check_number, heldout_vote
                            map_rows, prepare_L, resolve_class_balance, scratch, weak_ref, within_noise)
 from .baselines import MajorityClassVoter, MajorityLabelVoter, RandomVoter, Wawa, weighted_shares
 from .core import check_Y
-from .dawid_skene import DawidSkene, dawid_skene_posterior, ds_block, ds_em, one_sided, posterior_many, votes_per_row
+from .dawid_skene import EB_GRID, EB_SOURCES, DawidSkene, dawid_skene_posterior, ds_block, ds_em, one_sided, posterior_many, votes_per_row
 from .glad import GLAD
 from .optim import lr_schedule, make_optimizer, warmup_epochs
 
@@ -93,7 +93,7 @@ def em_polish(L, mu, p, k:int, steps:int, fit_p:bool=False):
         rate = counts / np.maximum(sums, 1e-12)
         voted = counts.sum(0, keepdims=True)  # (1, m, k_true)
         coverage = voted.sum(2, keepdims=True) / max(sums.sum(), 1e-12)
-        multi = ~one_sided(counts)
+        multi = ~one_sided(counts, sums)
         rate[:, multi] = (counts / np.maximum(voted, 1e-12) * coverage)[:, multi]
         mu = rate.transpose(1, 0, 2).reshape(-1, k)
         if fit_p: p = smooth_p(sums)
@@ -159,9 +159,9 @@ COMMITTEE = ("ds", "hierarchical", "mace")  # the EM members of estimator="auto"
 def fit_members(L, k:int, name:str, p, seed:int, fit_kw:dict):
     "(log priors (r, k), log thetas (r, k_vote, m, k_true), vote weights (s, m)) of the members whose posteriors `name` averages."
     if name != "auto": return *(x[None] for x in _candidate(L, k, name, p, seed, fit_kw)), np.zeros((0, L.shape[1]))
-    fits, _ = ds_em(L, k, [{"ds": "full"}.get(e, e) for e in COMMITTEE], prior_votes=float(k))  # DawidSkene's defaults; shared passes
+    fits, _, wawa = ds_em(L, k, [{"ds": "full"}.get(e, e) for e in COMMITTEE], prior_votes=float(k))  # DawidSkene's defaults; shared passes
     lps = np.stack([lp if p is None else np.log(p) for lp, _, _ in fits])
-    return lps, np.stack([lt for _, lt, _ in fits]), np.stack([Wawa(k).fit(L).weights_, np.ones(L.shape[1])])
+    return lps, np.stack([lt for _, lt, _ in fits]), np.stack([wawa, np.ones(L.shape[1])])  # Wawa's weights from the EM's first pass
 
 def members_block(block, ws, lps, lts, vws, k:int) -> np.ndarray:
     "The mean of the members' posteriors on one block: EM members (log prior, log theta) and weighted votes."
@@ -212,8 +212,12 @@ _MAX_FLOPS, _MAX_BYTES = 3e11, 4e9  # about a minute of matrix products on 2 cor
 
 def _mc_flops(m:int, k:int, n_epochs:int) -> float: return 2.0 * (m * k) ** 2 * k * n_epochs  # a matrix-completion fit's cost
 
-def _check_fit_settings(m:int, k:int, n_epochs, lr, l2, log_freq, prec_init, momentum, em_steps):
-    "Validate fit's settings and its cost; return prec_init as a float or an (m,) array."
+_MAX_LGAMMA = 6e10  # log-gamma evaluations: about six minutes on 2 cores (1.7e8 a second) if EM ran all its 100 iterations
+
+def _eb_lgamma(m:int, k:int, n_iter:int=100) -> float: return 2.0 * len(EB_GRID) * min(m, EB_SOURCES) * k * k * n_iter  # the hierarchical evidence
+
+def _check_fit_settings(m:int, k:int, n_epochs, lr, l2, log_freq, prec_init, momentum, em_steps, estimator:str="mc"):
+    "Validate fit's settings and the cost of what `estimator` will fit; return prec_init as a float or an (m,) array."
     check_number("n_epochs", n_epochs, lo=0, integer=True); check_number("lr", lr, lo=0); check_number("l2", l2, lo=0)
     check_number("log_freq", log_freq, lo=1, integer=True); check_number("momentum", momentum, 0, 1, hi_open=True)
     check_number("em_steps", em_steps, lo=0, integer=True)
@@ -222,10 +226,14 @@ def _check_fit_settings(m:int, k:int, n_epochs, lr, l2, log_freq, prec_init, mom
     prec = np.asarray(prec_init, float)
     if not ((prec > 0) & (prec < 1)).all(): raise ValueError(f"prec_init must lie in (0, 1), got {prec_init!r}")
     flops, mem = _mc_flops(m, k, n_epochs), 3.0 * 8 * (m * k) ** 2
-    if flops > _MAX_FLOPS or mem > _MAX_BYTES:
+    if estimator == "mc" and (flops > _MAX_FLOPS or mem > _MAX_BYTES):
         raise ValueError(f"LabelModel with {m} sources and {k} classes needs about {flops:.1e} floating-point operations "
                          f"and {mem / 1e9:.1f} GB for {n_epochs} epochs (its cost grows as (sources x classes)^2 x classes); "
                          f"use DawidSkene({k}) or MajorityLabelVoter({k}), whose cost grows with the number of votes")
+    if estimator in ("auto", "hierarchical") and _eb_lgamma(m, k) > _MAX_LGAMMA:
+        raise ValueError(f"LabelModel(estimator={estimator!r}) with {m} sources and {k} classes may need {_eb_lgamma(m, k):.1e} "
+                         f"log-gamma evaluations for its hierarchical prior (they grow as sources x classes^2, sources capped at "
+                         f"{EB_SOURCES}); use DawidSkene({k}) or MajorityLabelVoter({k}), whose cost grows with the number of votes")
     return float(prec) if prec.ndim == 0 else prec
 
 # %% ../nbs/08_label_model.ipynb #8eef4bb3
@@ -304,7 +312,7 @@ def fit(self:LabelModel, L_train, Y_dev=None, class_balance=None, n_epochs:int=1
     k = self.cardinality
     L_in, L_train = L_train, prepare_L(L_train, k, what="L_train")
     n, m = L_train.shape
-    prec_init = _check_fit_settings(m, k, n_epochs, lr, l2, log_freq, prec_init, momentum, em_steps)
+    prec_init = _check_fit_settings(m, k, n_epochs, lr, l2, log_freq, prec_init, momentum, em_steps, self.estimator)
     mc_kw = dict(n_epochs=n_epochs, lr=lr, l2=l2, optimizer=optimizer, log_freq=log_freq, prec_init=prec_init, momentum=momentum,
                  em_steps=em_steps, lr_scheduler=lr_scheduler, lr_scheduler_config=lr_scheduler_config, optimizer_config=optimizer_config)
     lr_schedule(n_epochs, lr, lr_scheduler, lr_scheduler_config); make_optimizer(optimizer, lr, momentum, optimizer_config)  # checked up front
