@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.special import gammaln
+from scipy.special import digamma, gammaln
 from fastcore.basics import patch
 from tqdm.auto import tqdm
 
@@ -19,8 +19,8 @@ from .core import check_L, check_Y, vote_counts
 # %% auto #0
 __all__ = ['EB_GRID', 'EB_SOURCES', 'CONFUSIONS', 'ds_stats', 'vote_shares', 'ds_init_block', 'posterior_many', 'ds_block_many',
            'ds_block', 'one_sided', 'one_coin', 'spammer_confusion', 'eb_strength', 'shared_confusion', 'ds_params',
-           'dawid_skene_posterior', 'votes_per_row', 'vote_matrix', 'vote_stats', 'vote_posterior', 'ds_em',
-           'DawidSkene']
+           'normalised_theta', 'dawid_skene_posterior', 'votes_per_row', 'vote_matrix', 'vote_stats', 'vote_posterior',
+           'ds_em', 'DawidSkene']
 
 # %% ../nbs/07_dawid_skene.ipynb #a155da37
 def ds_stats(T, Is):
@@ -77,16 +77,17 @@ def one_coin(counts, smoothing:float) -> np.ndarray:
     return _one_coin_matrix(acc, k)
 
 # %% ../nbs/07_dawid_skene.ipynb #f7f4df57
-def spammer_confusion(counts, iters:int=30) -> np.ndarray:
-    "MACE's confusions (k_vote, m, k_true): each source knows the answer with P(know), else votes its own strategy."
+def spammer_confusion(counts, iters:int=30, vb:bool=False) -> np.ndarray:
+    "MACE's confusions (k_vote, m, k_true): each source knows the answer with P(know), else votes its own strategy (`vb`: exp E[log], unnormalised)."
     k = counts.shape[0]
     d, col = np.einsum("aja->ja", counts), counts.sum(2).T  # (m, k): mass on y == a for votes a; all votes a
-    know, xi = np.full((len(d), 1), 0.5), np.full(d.shape, 1 / k)
+    know, spam, xi = np.full((len(d), 1), 0.5), np.full((len(d), 1), 0.5), np.full(d.shape, 1 / k)
     for _ in range(iters):  # EM over (knows, spams) given the truth's posterior; pseudo-counts 0.5 + 0.5 and 1 per class
-        r = d * know / (know + (1 - know) * xi)  # votes a on items of class a that came from knowing
-        know = (r.sum(1, keepdims=True) + 0.5) / (col.sum(1, keepdims=True) + 1)
-        xi = (col - r + 1) / (col - r + 1).sum(1, keepdims=True)
-    return ((1 - know) * xi).T[:, :, None] + np.eye(k)[:, None, :] * know.T[:, :, None]
+        r = d * know / (know + spam * xi)  # votes a on items of class a that came from knowing
+        a, b, x = r.sum(1, keepdims=True) + 0.5, (col - r).sum(1, keepdims=True) + 0.5, col - r + 1
+        if vb: know, spam, xi = np.exp(digamma(a) - digamma(a + b)), np.exp(digamma(b) - digamma(a + b)), np.exp(digamma(x) - digamma(x.sum(1, keepdims=True)))
+        else: know, spam, xi = a / (a + b), b / (a + b), x / x.sum(1, keepdims=True)
+    return (spam * xi).T[:, :, None] + np.eye(k)[:, None, :] * know.T[:, :, None]
 
 EB_GRID, EB_SOURCES = np.geomspace(0.05, 1e4, 80), 2000  # the strengths tried; at most this many sources in the evidence
 
@@ -112,18 +113,28 @@ def shared_confusion(counts, kind:str, strength:float=2.0, smoothing:float=0.01)
     return _one_coin_matrix(acc, k)
 
 # %% ../nbs/07_dawid_skene.ipynb #5bc8ac8d
-def ds_params(counts, sums, smoothing:float, sided=None, prior_votes:float=0.0, confusion:str="full", strength:float=2.0):
-    "M-step: log prior (k,) and log theta (k_vote, m, k_true); one-sided sources get firing rates, the others confusions."
+def ds_params(counts, sums, smoothing:float, sided=None, prior_votes:float=0.0, confusion:str="full", strength:float=2.0, vb:bool=False):
+    "M-step: log prior (k,) and log theta (k_vote, m, k_true); one-sided sources get firing rates, the others confusions (`vb`: E[log theta])."
     prior = (sums + smoothing) / (sums + smoothing).sum()
     if confusion == "full":
         conf = counts + smoothing  # (k_vote, m, k_true)
         if prior_votes: conf = conf + prior_votes * one_coin(counts, smoothing)
+    elif confusion == "mace": conf = spammer_confusion(counts, vb=vb)
     else: conf = shared_confusion(counts, confusion, strength, smoothing)
-    conf = conf / conf.sum(0, keepdims=True)
+    if not vb: log_theta = np.log(conf / conf.sum(0, keepdims=True))
+    elif confusion == "mace": log_theta = np.log(conf)  # already exp E[log], unnormalised
+    elif confusion not in ("full", "hierarchical"): raise ValueError(f"vb=True needs 'full', 'hierarchical' or 'mace' confusions, not {confusion!r}")
+    else: log_theta = digamma(conf) - digamma(conf.sum(0, keepdims=True))  # E[log theta] under the Dirichlet posterior of each row
     if sided is not None and sided.any():
         k = counts.shape[0]
-        conf[:, sided] = (counts[:, sided] + smoothing) / (sums + (k + 1) * smoothing)  # P(votes a | y); abstain: the rest
-    return np.log(prior), np.log(conf)
+        log_theta[:, sided] = np.log((counts[:, sided] + smoothing) / (sums + (k + 1) * smoothing))  # P(votes a | y); abstain: the rest
+    return np.log(prior), log_theta
+
+def normalised_theta(log_theta, sided) -> np.ndarray:
+    "log theta with the rows of the sources that are not one-sided normalised over the votes (what a `vb` fit reports as confusions)."
+    out = log_theta.copy()
+    out[:, ~sided] -= np.logaddexp.reduce(out[:, ~sided], axis=0, keepdims=True)
+    return out
 
 # %% ../nbs/07_dawid_skene.ipynb #b188d3bc
 def dawid_skene_posterior(L, confusion, class_balance) -> np.ndarray:
@@ -189,19 +200,21 @@ def _ds_em(L, k, y_known):
     return _ds_em_blocks(L, k) if dense_cheaper and y_known is None else _ds_em_votes(L, k, y_known, per_row)
 
 def ds_em(L, k:int, confusions, y_known=None, n_iter:int=100, tol:float=1e-6, smoothing:float=0.01, one_sided_mode:str="rate",
-          prior_votes:float=0.0, strength:float=2.0, progress_bar:bool=False):
+          prior_votes:float=0.0, strength:float=2.0, progress_bar:bool=False,
+          vb=False):  # variational-Bayes M-step: one bool, or one per model
     "EM of one model per name in `confusions`, sharing every pass over L: ([(log prior, log theta, iterations)], one-sided sources, Wawa's weights)."
     init, step = _ds_em(L, k, y_known)
     counts, sums, agree, voted = init()  # the first pass also gives Wawa's weights: a committee needs no pass of its own for them
     wawa = np.divide(agree, voted, out=np.zeros_like(agree), where=voted > 0)
     sided = one_sided(counts, sums) if one_sided_mode == "rate" else np.zeros(L.shape[1], bool)
-    fits = [[*ds_params(counts, sums, smoothing, sided, prior_votes, c, strength), 0] for c in confusions]
+    vbs = [vb] * len(confusions) if np.ndim(vb) == 0 else list(vb)
+    fits = [[*ds_params(counts, sums, smoothing, sided, prior_votes, c, strength, v), 0] for c, v in zip(confusions, vbs)]
     prev, live, n = np.full(len(fits), -np.inf), list(range(len(fits))), max(L.shape[0], 1)
     for it in tqdm(range(n_iter), disable=not progress_bar, desc="Dawid-Skene EM"):
         if not live: break
         C, S, LL = step(np.stack([fits[i][0] for i in live]), np.stack([fits[i][1] for i in live]))
         for j, i in enumerate(live):  # each model stops on its own; the others go on
-            fits[i] = [*ds_params(C[j], S[j], smoothing, sided, prior_votes, confusions[i], strength), it + 1]
+            fits[i] = [*ds_params(C[j], S[j], smoothing, sided, prior_votes, confusions[i], strength, vbs[i]), it + 1]
         still = [i for j, i in enumerate(live) if LL[j] / n - prev[i] >= tol]
         prev[live], live = LL / n, still
     return [tuple(f) for f in fits], sided, wawa
@@ -211,15 +224,17 @@ CONFUSIONS = ("full", "one-coin", "pooled", "mace", "hierarchical")
 
 class DawidSkene(BaseLabelModel):
     "Dawid-Skene EM over per-source confusion matrices and class priors, streamed over blocks of L."
-    _params = ("cardinality", "n_iter", "tol", "smoothing", "one_sided", "prior_votes", "confusion", "strength", "n_iter_")
+    _params = ("cardinality", "n_iter", "tol", "smoothing", "one_sided", "prior_votes", "confusion", "strength", "vb", "n_iter_")
     _arrays = ("_log_prior", "_log_theta", "_one_sided")
+    vb = False  # files saved before the option load as classic EM
     def __init__(self, cardinality:int=2, n_iter:int=100,
                  tol:float=1e-6,  # stop when the mean log-likelihood per item improves by less
                  smoothing:float=0.01,  # Dirichlet pseudo-count on confusion counts and priors
                  one_sided:str="rate",  # sources voting one class: "rate" (firing rate per class) or "confusion" (classic)
                  prior_votes:float|None=None,  # weight of each confusion row's one-coin prior; None: cardinality, 0: none
                  confusion:str="full",  # "full" (a matrix per source), "one-coin", "pooled", "mace", "hierarchical"
-                 strength:float=2.0):  # "one-coin": pooled pseudo-votes in each source's accuracy
+                 strength:float=2.0,  # "one-coin": pooled pseudo-votes in each source's accuracy
+                 vb:bool=False):  # variational Bayes: confusions as exp E[log theta] ("full", "hierarchical", "mace")
         cardinality = check_cardinality(cardinality)
         check_number("n_iter", n_iter, lo=0, integer=True); check_number("smoothing", smoothing, lo=0)
         if not isinstance(tol, (int, float, np.number)) or np.isnan(tol): raise ValueError(f"tol must be a number, got {tol!r}")
@@ -230,6 +245,9 @@ class DawidSkene(BaseLabelModel):
         self.prior_votes = float(cardinality if prior_votes is None else prior_votes)
         if confusion not in CONFUSIONS: raise ValueError(f"confusion must be one of {list(CONFUSIONS)}, got {confusion!r}")
         self.confusion, self.strength = confusion, check_number("strength", strength, lo=0)
+        if vb not in (True, False): raise ValueError(f"vb must be True or False, got {vb!r}")
+        if vb and confusion not in ("full", "hierarchical", "mace"): raise ValueError(f"vb=True needs confusion 'full', 'hierarchical' or 'mace', not {confusion!r}")
+        self.vb = bool(vb)
 
     @property
     def class_balance_(self) -> np.ndarray: self._check_fitted(); return np.exp(self._log_prior)
@@ -258,7 +276,7 @@ def fit(self:DawidSkene, L, y_known=None, progress_bar:bool=False):
         if is_dask(L): raise ValueError("y_known is supported for in-memory L only")
         y_known = check_Y(y_known, n, "y_known", cardinality=self.cardinality)
     [(lp, lt, self.n_iter_)], sided, _ = ds_em(L, self.cardinality, [self.confusion], y_known, self.n_iter, self.tol, self.smoothing,
-                                            self.one_sided, self.prior_votes, self.strength, progress_bar)
+                                            self.one_sided, self.prior_votes, self.strength, progress_bar, self.vb)
     self._log_prior, self._log_theta, self._one_sided, self.m_, self.fitted_ = lp, lt, sided, m, True
     return self
 

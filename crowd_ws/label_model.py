@@ -17,15 +17,16 @@ from .base import (BaseLabelModel, check_cardinality, check_number, heldout_vote
                            map_rows, prepare_L, resolve_class_balance, scratch, weak_ref, within_noise)
 from .baselines import MajorityClassVoter, MajorityLabelVoter, RandomVoter, Wawa, weighted_shares
 from .core import check_Y
-from .dawid_skene import EB_GRID, EB_SOURCES, DawidSkene, dawid_skene_posterior, ds_block, ds_em, one_sided, posterior_many, votes_per_row
+from .dawid_skene import (EB_GRID, EB_SOURCES, DawidSkene, dawid_skene_posterior, ds_block, ds_em, normalised_theta, one_sided,
+                                  posterior_many, votes_per_row)
 from .glad import GLAD
 from .optim import lr_schedule, make_optimizer, warmup_epochs
 
 # %% auto #0
-__all__ = ['ESTIMATORS', 'SELECT', 'COMMITTEE', 'overlap_block', 'overlap_stats', 'overlap_matrix', 'mu_loss_grad',
-           'break_symmetry', 'log_mu', 'smooth_p', 'em_polish', 'vote_rates', 'choose_estimator', 'mu_from_theta',
-           'fit_members', 'members_block', 'LabelModel', 'BaseLabelModel', 'DawidSkene', 'GLAD', 'MajorityClassVoter',
-           'MajorityLabelVoter', 'RandomVoter', 'Wawa', 'dawid_skene_posterior']
+__all__ = ['ESTIMATORS', 'SELECT', 'COMMITTEE', 'COMMITTEE_VB', 'overlap_block', 'overlap_stats', 'overlap_matrix',
+           'mu_loss_grad', 'break_symmetry', 'log_mu', 'smooth_p', 'em_polish', 'vote_rates', 'choose_estimator',
+           'mu_from_theta', 'fit_members', 'members_block', 'LabelModel', 'BaseLabelModel', 'DawidSkene', 'GLAD',
+           'MajorityClassVoter', 'MajorityLabelVoter', 'RandomVoter', 'Wawa', 'dawid_skene_posterior']
 
 # %% ../nbs/08_label_model.ipynb #6ccffd44
 _all_ = ["BaseLabelModel", "DawidSkene", "GLAD", "MajorityClassVoter", "MajorityLabelVoter", "RandomVoter", "Wawa", "dawid_skene_posterior"]
@@ -155,13 +156,17 @@ def mu_from_theta(L, log_theta) -> np.ndarray:
 
 # %% ../nbs/08_label_model.ipynb #c0ef447d
 COMMITTEE = ("ds", "hierarchical", "mace")  # the EM members of estimator="auto"; Wawa and majority vote are the other two
+COMMITTEE_VB = (True, False, True)  # variational Bayes for Dawid-Skene and MACE; the hierarchical prior already shrinks
 
 def fit_members(L, k:int, name:str, p, seed:int, fit_kw:dict):
-    "(log priors (r, k), log thetas (r, k_vote, m, k_true), vote weights (s, m)) of the members whose posteriors `name` averages."
-    if name != "auto": return *(x[None] for x in _candidate(L, k, name, p, seed, fit_kw)), np.zeros((0, L.shape[1]))
-    fits, _, wawa = ds_em(L, k, [{"ds": "full"}.get(e, e) for e in COMMITTEE], prior_votes=float(k))  # DawidSkene's defaults; shared passes
+    "(log priors (r, k), log thetas (r, k_vote, m, k_true), vote weights (s, m), the log theta that mu reports) of the members `name` averages."
+    if name != "auto":
+        lp, lt = _candidate(L, k, name, p, seed, fit_kw)
+        return lp[None], lt[None], np.zeros((0, L.shape[1])), lt
+    fits, sided, wawa = ds_em(L, k, [{"ds": "full"}.get(e, e) for e in COMMITTEE], prior_votes=float(k), vb=COMMITTEE_VB)  # shared passes
     lps = np.stack([lp if p is None else np.log(p) for lp, _, _ in fits])
-    return lps, np.stack([lt for _, lt, _ in fits]), np.stack([wawa, np.ones(L.shape[1])])  # Wawa's weights from the EM's first pass
+    lts = np.stack([lt for _, lt, _ in fits])
+    return lps, lts, np.stack([wawa, np.ones(L.shape[1])]), normalised_theta(lts[0], sided)  # Wawa's weights from the EM's first pass
 
 def members_block(block, ws, lps, lts, vws, k:int) -> np.ndarray:
     "The mean of the members' posteriors on one block: EM members (log prior, log theta) and weighted votes."
@@ -288,7 +293,7 @@ def _choose(self:LabelModel, L, p, seed:int, mc_kw:dict, L_dev=None, Y_dev=None)
             warnings.simplefilter("ignore")
             for name in ["auto"] + [e for e in ESTIMATORS if cheap or e != "mc"]:
                 fitted[name] = fit_members(L, k, name, p, seed, mc_kw)
-                right[name] = (map_rows(L_dev, k, members_block, *fitted[name], k).argmax(1) == Y)[Y != -1].astype(float)
+                right[name] = (map_rows(L_dev, k, members_block, *fitted[name][:3], k).argmax(1) == Y)[Y != -1].astype(float)
         best, dev = within_noise(right), {e: float(v.mean()) for e, v in right.items()}
         self._log(f"estimator: {best} (dev accuracy: " + ", ".join(f"{e} {v:.3f}" for e, v in dev.items()) + ")")
         return best, {"dev_accuracy": dev}, (None if best == "mc" else fitted[best])  # mc is refitted with its own options
@@ -325,8 +330,8 @@ def fit(self:LabelModel, L_train, Y_dev=None, class_balance=None, n_epochs:int=1
     self.estimator_, self.selection_, members = self._choose(L_train, None if fit_p else p, seed, mc_kw, L_dev, Y_dev)
     if self.estimator_ == "mc": mu, self._p = self._fit_mc(L_train, p, fit_p, seed=seed, progress_bar=progress_bar, **mc_kw)
     else:
-        self._lps, self._lts, self._vws = members or fit_members(L_train, k, self.estimator_, None if fit_p else p, seed, mc_kw)
-        mu, self._p = mu_from_theta(L_train, self._lts[0]), np.exp(self._lps).mean(0)  # a committee's mu: its Dawid-Skene member's
+        self._lps, self._lts, self._vws, lt_mu = members or fit_members(L_train, k, self.estimator_, None if fit_p else p, seed, mc_kw)
+        mu, self._p = mu_from_theta(L_train, lt_mu), np.exp(self._lps).mean(0)  # a committee's mu: its Dawid-Skene member's
     self._mu = mu if mu_eps is None else np.clip(mu, mu_eps, 1 - mu_eps)
     if self.estimator_ == "mc": self._lps, self._lts, self._vws = np.log(self._p)[None], log_mu(self._mu, k)[None], np.zeros((0, m))
     self._cover, self._L_train = None, weak_ref(L_in)  # vote rates: computed from L_train when first asked for

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 HERE = Path(__file__).resolve().parent
 BENCH_DATA = HERE.parents[2] / "shared" / "data" / "bench"
@@ -81,9 +82,25 @@ def load_weather_set(subset):
 
 
 def to_long(L):
-    "Crowd-Kit's input: a long table task, worker, label of the votes of L."
+    "Crowd-Kit's input: a long table task, worker, label of the votes of L (dense, or CSR storing label + 1)."
+    if sp.issparse(L):
+        C = sp.coo_matrix(L)
+        return pd.DataFrame({"task": C.row, "worker": C.col, "label": C.data - 1})
     r, c = np.nonzero(L != -1)
     return pd.DataFrame({"task": r, "worker": c, "label": L[r, c]})
+
+
+def split_workers(L, size, seed=0):
+    "The same votes with each worker's answers dealt at random to new workers of at most `size` answers: CSR, label + 1."
+    rng = np.random.default_rng(seed)
+    r, c = np.nonzero(L != -1)
+    v = L[r, c]
+    order = np.lexsort((rng.random(len(r)), c))  # each worker's answers in random order
+    r, c, v = r[order], c[order], v[order]
+    first = np.r_[0, np.flatnonzero(np.diff(c)) + 1]
+    rank = np.arange(len(c)) - np.repeat(first, np.diff(np.r_[first, len(c)]))  # position within its worker
+    new = np.unique(c.astype(np.int64) * (rank.max() + 1) + rank // size, return_inverse=True)[1]
+    return sp.csr_matrix((v + 1, (r, new)), shape=(L.shape[0], new.max() + 1))
 
 
 # ---- models --------------------------------------------------------------------------------------------------
@@ -125,7 +142,7 @@ def fit_predict(model, L_fit, L_pred, k, seed=0, Y_dev=None, L_dev=None):
             else:  # MMSR gives hard labels only
                 hard = algo.fit_predict(df)
                 P = pd.DataFrame(np.eye(k)[hard.values.astype(int)], index=hard.index, columns=range(k))
-        full = np.full((len(L_all), k), 1.0 / k)
+        full = np.full((L_all.shape[0], k), 1.0 / k)
         cols = [c for c in P.columns if 0 <= int(c) < k]
         full[np.ix_(P.index.values.astype(int), np.array(cols, dtype=int))] = P[cols].values
         return full if same else full[len(L_fit):]
@@ -164,11 +181,12 @@ def job_accuracy(spec):
     else:
         sets, k = load_wrench_set(ds)
         (L_fit, _), (L_pred, y), (L_dev, Y_dev) = sets["train"], sets["test"], sets["valid"]
+    if spec.get("split"): L_fit = L_pred = split_workers(L_fit, spec["split"])  # crowd sets only
     _preimport(model)
     t0 = time.perf_counter()
     P = fit_predict(model, L_fit, L_pred, k, Y_dev=Y_dev if model in ("ours_lm", "ours_lm_mc", "snorkel_lm") else None, L_dev=L_dev)
     seconds = time.perf_counter() - t0
-    return {"accuracy": accuracy(P, y, k), "seconds": seconds, **calibration(P, y)}
+    return {"accuracy": accuracy(P, y, k), "seconds": seconds, "workers": int(L_fit.shape[1]), **calibration(P, y)}
 
 
 def job_label_model_speed(spec):

@@ -86,6 +86,47 @@ def section_accuracy(quick):
     return {"sets": sets, "models": models, "table": table, "timeout": timeout}
 
 
+SPLIT = 4  # answers per worker after the split
+SPLIT_MODELS = ["ours_mv", "ours_wawa", "ours_ds", "ours_hier", "ours_lm", "crowdkit_ds", "crowdkit_mace"]
+
+
+def section_split(quick):
+    "The crowd sets with every worker's answers dealt to new workers of at most SPLIT answers (same votes, same gold)."
+    timeout = 60 if quick else 900
+    sets = CROWD_SETS + WEATHER_SETS
+    specs = [dict(job="accuracy", dataset=d, model=m, split=SPLIT) for d in sets for m in SPLIT_MODELS]
+    with ThreadPoolExecutor(2) as ex:
+        res = list(ex.map(lambda s: run_job(s, timeout), specs))
+    table = {}
+    for s, r in zip(specs, res):
+        table.setdefault(s["dataset"], {})[s["model"]] = r
+        log(f"  split {s['dataset']:<16} {s['model']:<14} {r.get('accuracy', r.get('error'))}")
+    return {"sets": sets, "table": table}
+
+
+def report_split(res):
+    sets, t = res["sets"], res["table"]
+    acc = lambda d, m: t[d].get(m, {}).get("accuracy")
+    cell = lambda d, m: f"{acc(d, m):.3f}" if acc(d, m) is not None else t[d].get(m, {}).get("error", "-")
+    lines = [f"## 1b. Robustness: many workers with a few answers each", "",
+             f"The crowd sets again, with every worker's answers dealt at random (seed 0) to new workers of at most {SPLIT} "
+             "answers each: the same votes and gold, but thousands of workers whose confusions cannot be learned one by one "
+             "(the first failure mode of issue #12, on real votes). Majority vote does not change; per-worker models "
+             "must not fall below it.", "",
+             "| set | workers after the split | " + " | ".join(NAMES[m] for m in SPLIT_MODELS) + " | LabelModel - MV |",
+             "|---" * (len(SPLIT_MODELS) + 3) + "|"]
+    for d in sets:
+        gap = acc(d, "ours_lm") - acc(d, "ours_mv") if acc(d, "ours_lm") is not None and acc(d, "ours_mv") is not None else None
+        lines.append(f"| {d} | {t[d].get('ours_mv', {}).get('workers', '-')} | " + " | ".join(cell(d, m) for m in SPLIT_MODELS)
+                     + f" | {'-' if gap is None else f'{100 * gap:+.1f}'} |")
+    means = [np.mean([acc(d, m) for d in sets]) if all(acc(d, m) is not None for d in sets) else None for m in SPLIT_MODELS]
+    lines.append("| **mean** | | " + " | ".join("-" if x is None else f"**{x:.3f}**" for x in means) + " | |")
+    below = [d for d in sets if acc(d, "ours_lm") is not None and acc(d, "ours_mv") is not None and acc(d, "ours_mv") - acc(d, "ours_lm") > 0.01]
+    lines += ["", f"LabelModel more than 1 point below majority vote on {len(below)} of {len(sets)} split sets"
+                  + (": " + ", ".join(below) if below else "") + "."]
+    return lines
+
+
 def section_lf(quick):
     out = {}
     for lfs, cache in (("all", "cold"), ("all", "warm"), ("workers", "cold")):
@@ -345,12 +386,12 @@ def main():
     g = ap.add_mutually_exclusive_group()
     g.add_argument("--quick", action="store_true", help="under 10 minutes (default)")
     g.add_argument("--full", action="store_true", help="all sizes and peers, long time limits")
-    ap.add_argument("--only", default="", help="comma-separated sections: accuracy,lf,pipeline,speed,end")
+    ap.add_argument("--only", default="", help="comma-separated sections: accuracy,split,lf,pipeline,speed,end")
     ap.add_argument("--out", default=None, help="where to write the report (default: RESULTS.md, or RESULTS_full.md with --full)")
     args = ap.parse_args()
     quick = not args.full
     only = set(filter(None, args.only.split(",")))
-    sections = [("accuracy", section_accuracy, report_accuracy), ("lf", section_lf, report_lf),
+    sections = [("accuracy", section_accuracy, report_accuracy), ("split", section_split, report_split), ("lf", section_lf, report_lf),
                 ("speed", section_speed, report_speed), ("pipeline", section_pipeline, report_pipeline)]
     if not quick: sections.append(("end", section_end_model, report_end))
     t0 = time.time()
