@@ -14,7 +14,7 @@ from tqdm.auto import tqdm
 from .base import (BaseLabelModel, blocks, check_cardinality, check_number, indicators, is_dask, map_reduce, map_rows, posterior_block,
                            prepare_L, softmax_rows)
 from .baselines import majority_agreement, votes_per_class
-from .core import check_L, check_Y, vote_counts
+from .core import check_L, check_Y
 
 # %% auto #0
 __all__ = ['EB_GRID', 'EB_SOURCES', 'CONFUSIONS', 'ds_stats', 'vote_shares', 'ds_init_block', 'posterior_many', 'ds_block_many',
@@ -99,12 +99,12 @@ def eb_strength(counts, center, grid=EB_GRID, max_sources:int=EB_SOURCES) -> np.
     ev = [(gammaln(s) - gammaln(s + n_y) + (gammaln(s * center + counts) - gammaln(s * center)).sum(0)).sum(0) for s in grid]
     return grid[np.argmax(ev, axis=0)]
 
-def shared_confusion(counts, kind:str, strength:float=2.0, smoothing:float=0.01) -> np.ndarray:
-    "Constrained confusions (k_vote, m, k_true): 'pooled', 'one-coin', 'mace' or 'hierarchical' (see the text)."
+def shared_confusion(counts, kind:str, strength:float=2.0, smoothing:float=0.01, vb:bool=False) -> np.ndarray:
+    "Constrained confusions (k_vote, m, k_true): 'pooled', 'one-coin', 'mace' (`vb`: exp E[log]) or 'hierarchical' (see the text)."
     k, m, _ = counts.shape
     pool = counts.sum(1) + smoothing; pool = pool / pool.sum(0, keepdims=True)  # (k_vote, k_true)
     if kind == "pooled": return np.broadcast_to(pool[:, None, :], counts.shape).copy()
-    if kind == "mace": return spammer_confusion(counts)
+    if kind == "mace": return spammer_confusion(counts, vb=vb)
     if kind == "hierarchical":  # each source's rows shrunk toward the pooled confusion, by strengths the data choose
         return counts + smoothing + eb_strength(counts, pool[:, None, :]) * pool[:, None, :]
     if kind != "one-coin": raise ValueError(f"confusion must be 'full', 'one-coin', 'pooled', 'mace' or 'hierarchical', got {kind!r}")
@@ -119,8 +119,7 @@ def ds_params(counts, sums, smoothing:float, sided=None, prior_votes:float=0.0, 
     if confusion == "full":
         conf = counts + smoothing  # (k_vote, m, k_true)
         if prior_votes: conf = conf + prior_votes * one_coin(counts, smoothing)
-    elif confusion == "mace": conf = spammer_confusion(counts, vb=vb)
-    else: conf = shared_confusion(counts, confusion, strength, smoothing)
+    else: conf = shared_confusion(counts, confusion, strength, smoothing, vb)
     if not vb: log_theta = np.log(conf / conf.sum(0, keepdims=True))
     elif confusion == "mace": log_theta = np.log(conf)  # already exp E[log], unnormalised
     elif confusion not in ("full", "hierarchical"): raise ValueError(f"vb=True needs 'full', 'hierarchical' or 'mace' confusions, not {confusion!r}")
