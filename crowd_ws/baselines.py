@@ -12,7 +12,7 @@ from .core import vote_counts
 
 # %% auto #0
 __all__ = ['mv_block', 'MajorityLabelVoter', 'MajorityClassVoter', 'RandomVoter', 'votes_per_class', 'majority_agreement',
-           'weighted_shares', 'Wawa']
+           'agreement_weights', 'weighted_shares', 'Wawa']
 
 # %% ../nbs/06_baselines.ipynb #d3eea7b5
 def mv_block(block, ws, k:int) -> np.ndarray:
@@ -100,6 +100,10 @@ def majority_agreement(Is, c):
         out = out + I.T @ both  # one product per class gives both counts
     return out[:, 0].astype(float), out[:, 1].astype(float)
 
+def agreement_weights(agree, voted) -> np.ndarray:
+    "Wawa's weights: each source's share of votes equal to the majority label (0 for a source that never voted)."
+    return np.divide(agree, voted, out=np.zeros_like(agree), where=voted > 0)
+
 def _agreement_block(block, ws, k:int):
     Is = indicators(block, k, ws)
     return majority_agreement(Is, votes_per_class(Is))
@@ -122,7 +126,7 @@ class Wawa(BaseLabelModel):
         "Each source's weight: the share of its votes equal to the majority label (0 for a source that never voted)."
         if kw: raise TypeError(f"Wawa.fit takes only L; got {sorted(kw)}")
         agree, n = map_reduce(prepare_L(L, self.cardinality), self.cardinality, _agreement_block, self.cardinality)
-        self.weights_ = np.divide(agree, n, out=np.zeros_like(agree), where=n > 0)
+        self.weights_ = agreement_weights(agree, n)
         self.fitted_ = True; return self
 
     def predict_proba(self, L) -> np.ndarray:

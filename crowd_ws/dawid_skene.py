@@ -17,10 +17,10 @@ from .baselines import majority_agreement, votes_per_class
 from .core import check_L, check_Y
 
 # %% auto #0
-__all__ = ['EB_GRID', 'EB_SOURCES', 'CONFUSIONS', 'ds_stats', 'vote_shares', 'ds_init_block', 'posterior_many', 'ds_block_many',
-           'ds_block', 'one_sided', 'one_coin', 'spammer_confusion', 'eb_strength', 'shared_confusion', 'ds_params',
-           'normalised_theta', 'dawid_skene_posterior', 'votes_per_row', 'vote_matrix', 'vote_stats', 'vote_posterior',
-           'ds_em', 'DawidSkene']
+__all__ = ['EB_GRID', 'EB_SOURCES', 'VB_CONFUSIONS', 'CONFUSIONS', 'ds_stats', 'vote_shares', 'ds_init_block', 'posterior_many',
+           'ds_block_many', 'ds_block', 'one_sided', 'one_coin', 'spammer_confusion', 'eb_strength', 'shared_confusion',
+           'ds_params', 'check_vb', 'normalised_theta', 'dawid_skene_posterior', 'votes_per_row', 'vote_matrix',
+           'vote_stats', 'vote_posterior', 'ds_em', 'DawidSkene']
 
 # %% ../nbs/07_dawid_skene.ipynb #a155da37
 def ds_stats(T, Is):
@@ -122,12 +122,19 @@ def ds_params(counts, sums, smoothing:float, sided=None, prior_votes:float=0.0, 
     else: conf = shared_confusion(counts, confusion, strength, smoothing, vb)
     if not vb: log_theta = np.log(conf / conf.sum(0, keepdims=True))
     elif confusion == "mace": log_theta = np.log(conf)  # already exp E[log], unnormalised
-    elif confusion not in ("full", "hierarchical"): raise ValueError(f"vb=True needs 'full', 'hierarchical' or 'mace' confusions, not {confusion!r}")
     else: log_theta = digamma(conf) - digamma(conf.sum(0, keepdims=True))  # E[log theta] under the Dirichlet posterior of each row
     if sided is not None and sided.any():
         k = counts.shape[0]
         log_theta[:, sided] = np.log((counts[:, sided] + smoothing) / (sums + (k + 1) * smoothing))  # P(votes a | y); abstain: the rest
     return np.log(prior), log_theta
+
+VB_CONFUSIONS = ("full", "hierarchical", "mace")  # the confusions with a posterior over their rows here
+
+def check_vb(confusion:str, vb) -> bool:
+    "`vb` as a bool, if `confusion` can be fitted that way; else a ValueError."
+    if vb not in (True, False): raise ValueError(f"vb must be True or False, got {vb!r}")
+    if vb and confusion not in VB_CONFUSIONS: raise ValueError(f"vb=True needs confusion 'full', 'hierarchical' or 'mace', not {confusion!r}")
+    return bool(vb)
 
 def normalised_theta(log_theta, sided) -> np.ndarray:
     "log theta with the rows of the sources that are not one-sided normalised over the votes (what a `vb` fit reports as confusions)."
@@ -201,12 +208,11 @@ def _ds_em(L, k, y_known):
 def ds_em(L, k:int, confusions, y_known=None, n_iter:int=100, tol:float=1e-6, smoothing:float=0.01, one_sided_mode:str="rate",
           prior_votes:float=0.0, strength:float=2.0, progress_bar:bool=False,
           vb=False):  # variational-Bayes M-step: one bool, or one per model
-    "EM of one model per name in `confusions`, sharing every pass over L: ([(log prior, log theta, iterations)], one-sided sources, Wawa's weights)."
+    "EM of one model per name in `confusions`, sharing every pass over L: ([(log prior, log theta, iterations)], one-sided sources, (agreement with the majority label, votes) per source)."
+    vbs = [check_vb(c, v) for c, v in zip(confusions, [vb] * len(confusions) if np.ndim(vb) == 0 else vb)]
     init, step = _ds_em(L, k, y_known)
-    counts, sums, agree, voted = init()  # the first pass also gives Wawa's weights: a committee needs no pass of its own for them
-    wawa = np.divide(agree, voted, out=np.zeros_like(agree), where=voted > 0)
+    counts, sums, agree, voted = init()  # the first pass also gives Wawa's statistics and the votes per source: no passes of their own
     sided = one_sided(counts, sums) if one_sided_mode == "rate" else np.zeros(L.shape[1], bool)
-    vbs = [vb] * len(confusions) if np.ndim(vb) == 0 else list(vb)
     fits = [[*ds_params(counts, sums, smoothing, sided, prior_votes, c, strength, v), 0] for c, v in zip(confusions, vbs)]
     prev, live, n = np.full(len(fits), -np.inf), list(range(len(fits))), max(L.shape[0], 1)
     for it in tqdm(range(n_iter), disable=not progress_bar, desc="Dawid-Skene EM"):
@@ -216,7 +222,7 @@ def ds_em(L, k:int, confusions, y_known=None, n_iter:int=100, tol:float=1e-6, sm
             fits[i] = [*ds_params(C[j], S[j], smoothing, sided, prior_votes, confusions[i], strength, vbs[i]), it + 1]
         still = [i for j, i in enumerate(live) if LL[j] / n - prev[i] >= tol]
         prev[live], live = LL / n, still
-    return [tuple(f) for f in fits], sided, wawa
+    return [tuple(f) for f in fits], sided, (agree, voted)
 
 # %% ../nbs/07_dawid_skene.ipynb #515cca1e
 CONFUSIONS = ("full", "one-coin", "pooled", "mace", "hierarchical")
@@ -244,9 +250,7 @@ class DawidSkene(BaseLabelModel):
         self.prior_votes = float(cardinality if prior_votes is None else prior_votes)
         if confusion not in CONFUSIONS: raise ValueError(f"confusion must be one of {list(CONFUSIONS)}, got {confusion!r}")
         self.confusion, self.strength = confusion, check_number("strength", strength, lo=0)
-        if vb not in (True, False): raise ValueError(f"vb must be True or False, got {vb!r}")
-        if vb and confusion not in ("full", "hierarchical", "mace"): raise ValueError(f"vb=True needs confusion 'full', 'hierarchical' or 'mace', not {confusion!r}")
-        self.vb = bool(vb)
+        self.vb = check_vb(confusion, vb)
 
     @property
     def class_balance_(self) -> np.ndarray: self._check_fitted(); return np.exp(self._log_prior)

@@ -15,7 +15,7 @@ from tqdm.auto import tqdm
 
 from .base import (BaseLabelModel, check_cardinality, check_number, heldout_vote_ll, indicators, is_dask, log_to_stdout, logger, map_reduce,
                            map_rows, prepare_L, resolve_class_balance, scratch, weak_ref, within_noise)
-from .baselines import MajorityClassVoter, MajorityLabelVoter, RandomVoter, Wawa, weighted_shares
+from .baselines import MajorityClassVoter, MajorityLabelVoter, RandomVoter, Wawa, agreement_weights, weighted_shares
 from .core import check_Y
 from .dawid_skene import (EB_GRID, EB_SOURCES, DawidSkene, dawid_skene_posterior, ds_block, ds_em, normalised_theta, one_sided,
                                   posterior_many, votes_per_row)
@@ -144,12 +144,12 @@ def choose_estimator(L, k:int, p=None, seed:int=0, folds:int=3, max_items:int=20
 
 def _source_votes(block, ws): return ((block != -1).sum(0),)
 
-def mu_from_theta(L, log_theta) -> np.ndarray:
-    "mu (m*k, k) from log theta (k_vote, m, k_true): sources that vote several classes get confusion x vote rate."
+def mu_from_theta(L, log_theta, voted=None) -> np.ndarray:
+    "mu (m*k, k) from log theta (k_vote, m, k_true): sources that vote several classes get confusion x vote rate (`voted`: votes per source, if known)."
     n, m = L.shape
     theta = np.exp(log_theta)
     rate = theta.sum(0, keepdims=True)  # 1 for confusions; a firing rate below 1 for one-sided sources
-    voted = np.bincount(L.indices[L.data != 0], minlength=m) if sp.issparse(L) else map_reduce(L, theta.shape[0], _source_votes)[0]
+    if voted is None: voted = np.bincount(L.indices[L.data != 0], minlength=m) if sp.issparse(L) else map_reduce(L, theta.shape[0], _source_votes)[0]
     cover = np.asarray(voted, float) / max(n, 1)
     mu = np.where(np.isclose(rate, 1), theta * cover[None, :, None], theta)
     return mu.transpose(1, 0, 2).reshape(-1, theta.shape[0])
@@ -159,14 +159,14 @@ COMMITTEE = ("ds", "hierarchical", "mace")  # the EM members of estimator="auto"
 COMMITTEE_VB = (True, False, True)  # variational Bayes for Dawid-Skene and MACE; the hierarchical prior already shrinks
 
 def fit_members(L, k:int, name:str, p, seed:int, fit_kw:dict):
-    "(log priors (r, k), log thetas (r, k_vote, m, k_true), vote weights (s, m), the log theta that mu reports) of the members `name` averages."
+    "(log priors (r, k), log thetas (r, k_vote, m, k_true), vote weights (s, m), mu_from_theta's log theta and votes) of the members `name` averages."
     if name != "auto":
         lp, lt = _candidate(L, k, name, p, seed, fit_kw)
-        return lp[None], lt[None], np.zeros((0, L.shape[1])), lt
-    fits, sided, wawa = ds_em(L, k, [{"ds": "full"}.get(e, e) for e in COMMITTEE], prior_votes=float(k), vb=COMMITTEE_VB)  # shared passes
+        return lp[None], lt[None], np.zeros((0, L.shape[1])), (lt, None)
+    fits, sided, (agree, voted) = ds_em(L, k, [{"ds": "full"}.get(e, e) for e in COMMITTEE], prior_votes=float(k), vb=COMMITTEE_VB)  # shared passes
     lps = np.stack([lp if p is None else np.log(p) for lp, _, _ in fits])
     lts = np.stack([lt for _, lt, _ in fits])
-    return lps, lts, np.stack([wawa, np.ones(L.shape[1])]), normalised_theta(lts[0], sided)  # Wawa's weights from the EM's first pass
+    return lps, lts, np.stack([agreement_weights(agree, voted), np.ones(L.shape[1])]), (normalised_theta(lts[0], sided), voted)  # all from EM's passes
 
 def members_block(block, ws, lps, lts, vws, k:int) -> np.ndarray:
     "The mean of the members' posteriors on one block: EM members (log prior, log theta) and weighted votes."
@@ -330,8 +330,8 @@ def fit(self:LabelModel, L_train, Y_dev=None, class_balance=None, n_epochs:int=1
     self.estimator_, self.selection_, members = self._choose(L_train, None if fit_p else p, seed, mc_kw, L_dev, Y_dev)
     if self.estimator_ == "mc": mu, self._p = self._fit_mc(L_train, p, fit_p, seed=seed, progress_bar=progress_bar, **mc_kw)
     else:
-        self._lps, self._lts, self._vws, lt_mu = members or fit_members(L_train, k, self.estimator_, None if fit_p else p, seed, mc_kw)
-        mu, self._p = mu_from_theta(L_train, lt_mu), np.exp(self._lps).mean(0)  # a committee's mu: its Dawid-Skene member's
+        self._lps, self._lts, self._vws, for_mu = members or fit_members(L_train, k, self.estimator_, None if fit_p else p, seed, mc_kw)
+        mu, self._p = mu_from_theta(L_train, *for_mu), np.exp(self._lps).mean(0)  # a committee's mu: its Dawid-Skene member's
     self._mu = mu if mu_eps is None else np.clip(mu, mu_eps, 1 - mu_eps)
     if self.estimator_ == "mc": self._lps, self._lts, self._vws = np.log(self._p)[None], log_mu(self._mu, k)[None], np.zeros((0, m))
     self._cover, self._L_train = None, weak_ref(L_in)  # vote rates: computed from L_train when first asked for
