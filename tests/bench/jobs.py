@@ -64,6 +64,16 @@ def load_wrench_set(name):
     return out, k
 
 
+def weather_gold_agreement():
+    "Share of tweets whose gold `sentiment` is the trust-weighted plurality of their 20 answers, and the share where it is the plain plurality."
+    a = pd.read_csv(WEATHER / "weather-non-agg-DFE.csv")
+    g = pd.read_csv(WEATHER / "weather-evaluated-agg-DFE.csv").set_index("tweet_id").sentiment
+    def plurality(weights):
+        w = a.assign(w=weights).groupby(["tweet_id", "emotion"]).w.sum().reset_index()
+        return w.loc[w.groupby("tweet_id").w.idxmax()].set_index("tweet_id").emotion.reindex(g.index)
+    return float((plurality(a.trust.values) == g).mean()), float((plurality(np.ones(len(a))) == g).mean())
+
+
 def load_weather_set(subset):
     "The full weather crowd table as (L, gold, k): 5 classes, or only Positive/Negative items and answers."
     from crowd_ws.data import load_crowd_answers
