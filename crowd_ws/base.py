@@ -26,9 +26,9 @@ from .core import check_L, check_Y, encode_answers, votes, voted_rows
 
 # %% auto #0
 __all__ = ['logger', 'FORMAT', 'Workspace', 'scratch', 'indicators', 'block_rows', 'blocks', 'is_dask', 'dask_rows', 'map_reduce',
-           'map_rows', 'prepare_L', 'check_cardinality', 'check_number', 'resolve_class_balance', 'softmax_rows',
-           'posterior_block', 'log_to_stdout', 'weak_ref', 'write_atomic', 'votes_log_joint', 'heldout_vote_ll',
-           'within_noise', 'NotFittedError', 'BaseLabelModel', 'worker_quality']
+           'distinct_rows', 'map_rows', 'prepare_L', 'check_cardinality', 'check_number', 'resolve_class_balance',
+           'softmax_rows', 'posterior_block', 'log_to_stdout', 'weak_ref', 'write_atomic', 'votes_log_joint',
+           'heldout_vote_ll', 'within_noise', 'NotFittedError', 'BaseLabelModel', 'worker_quality']
 
 # %% ../nbs/05_base.ipynb #c14c5094
 class Workspace:
@@ -95,9 +95,27 @@ def map_reduce(L, k:int, fn, *args):
         out = r if out is None else _add(out, r)
     return out
 
+def distinct_rows(L, k:int, min_rows:int=1000, sample:int=20_000):
+    "(distinct rows U, each row's index into U, each distinct row's count) of a dense L whose rows repeat (fewer than half distinct); else None."
+    if is_dask(L) or sp.issparse(L) or L.shape[0] < min_rows or L.shape[1] * np.log2(k + 1) > 62: return None  # rows pack into an int64
+    def codes(A):  # each row as a number in base k + 1
+        c = np.zeros(len(A), np.int64)
+        for j in range(A.shape[1]): c *= k + 1; c += A[:, j]; c += 1
+        return c
+    n = L.shape[0]
+    if (k + 1) ** L.shape[1] > n // 2:  # too many possible rows to be sure of repeats: a quick look at a sample first
+        part = L[::max(1, n // sample)]
+        if len(np.unique(codes(part))) > 0.9 * len(part): return None
+    _, first, inverse, counts = np.unique(codes(L), return_index=True, return_inverse=True, return_counts=True)
+    return (L[first], inverse, counts) if 2 * len(first) <= n else None
+
 def map_rows(L, k:int, fn, *args):
-    "Stack `fn(block, ws, *args)` (one row of k numbers per item) over the blocks of L; lazy on Dask."
+    "Stack `fn(block, ws, *args)` (one row of k numbers per item) over the blocks of L, once per distinct row if rows repeat; lazy on Dask."
     if is_dask(L): return dask_rows(L).map_blocks(_checked_call, k, fn, *args, chunks=(L.chunks[0], (k,)), dtype=float)
+    if (d := distinct_rows(L, k)) is not None: return _map_blocks(d[0], k, fn, *args)[d[1]]
+    return _map_blocks(L, k, fn, *args)
+
+def _map_blocks(L, k:int, fn, *args):
     ws = Workspace()
     return np.concatenate([fn(b, ws, *args) for b in blocks(L)]) if L.shape[0] else np.zeros((0, k))
 

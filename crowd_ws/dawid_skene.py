@@ -11,8 +11,8 @@ from scipy.special import digamma, gammaln
 from fastcore.basics import patch
 from tqdm.auto import tqdm
 
-from .base import (BaseLabelModel, blocks, check_cardinality, check_number, indicators, is_dask, map_reduce, map_rows, posterior_block,
-                           prepare_L, softmax_rows)
+from .base import (BaseLabelModel, blocks, check_cardinality, check_number, distinct_rows, indicators, is_dask, map_reduce, map_rows,
+                           posterior_block, prepare_L, softmax_rows)
 from .baselines import majority_agreement, votes_per_class
 from .core import check_L, check_Y
 
@@ -182,18 +182,19 @@ def vote_posterior(Psi, lps, lts):
     return T.reshape(-1, r, k), lz.reshape(-1, r)
 
 # %% ../nbs/07_dawid_skene.ipynb #5cfe1f8f
-def _ds_em_votes(L, k, y_known, per_row):
-    "(initial statistics, statistics after an E-step with given parameters) from the vote matrix of an in-memory L."
+def _ds_em_votes(L, k, y_known, per_row, weights=None):
+    "(initial statistics, statistics after an E-step with given parameters) from the vote matrix of an in-memory L (`weights`: items per row)."
     Psi = vote_matrix(L, k, per_row)
+    w = (lambda T: T) if weights is None else (lambda T: T * weights.reshape(-1, *[1] * (T.ndim - 1)))
     clamp = (lambda T: T) if y_known is None else (lambda T: np.where((y_known >= 0)[:, None, None], np.eye(k)[np.maximum(y_known, 0)][:, None], T))
     def init():
         c = Psi @ np.tile(np.eye(k), (Psi.shape[1] // k, 1))  # votes per class, (n, k)
-        counts, sums = vote_stats(Psi, clamp(vote_shares(c, k)[:, None]), k)
-        per_vote = Psi.T @ np.eye(k)[c.argmax(1)]  # (m * k, k): votes a of source j on items whose majority label is b
+        counts, sums = vote_stats(Psi, w(clamp(vote_shares(c, k)[:, None])), k)
+        per_vote = Psi.T @ w(np.eye(k)[c.argmax(1)])  # (m * k, k): votes a of source j on items whose majority label is b
         return counts[0], sums[0], np.einsum("jaa->j", per_vote.reshape(-1, k, k)), per_vote.sum(1).reshape(-1, k).sum(1)
     def step(lps, lts):
         T, lz = vote_posterior(Psi, lps, lts)
-        return (*vote_stats(Psi, clamp(T), k), lz.sum(0))
+        return (*vote_stats(Psi, w(clamp(T)), k), w(lz).sum(0))
     return init, step
 
 def _ds_em_blocks(L, k):
@@ -201,8 +202,9 @@ def _ds_em_blocks(L, k):
     return (lambda: map_reduce(L, k, ds_init_block, k)), (lambda lps, lts: map_reduce(L, k, ds_block_many, lps, lts))
 
 def _ds_em(L, k, y_known):
-    "The vote matrix for an in-memory L unless dense two-class votes make block passes cheaper; block passes for Dask."
+    "The vote matrix for an in-memory L (of its distinct rows, if rows repeat) unless dense two-class votes make block passes cheaper; block passes for Dask."
     if is_dask(L): return _ds_em_blocks(L, k)  # `fit` refuses y_known for a Dask L
+    if y_known is None and (d := distinct_rows(L, k)) is not None: return _ds_em_votes(d[0], k, None, votes_per_row(d[0]), d[2])
     per_row = votes_per_row(L)
     dense_cheaper = not sp.issparse(L) and per_row.sum() > L.shape[0] * L.shape[1] * (k - 1) / 4  # measured crossover
     return _ds_em_blocks(L, k) if dense_cheaper and y_known is None else _ds_em_votes(L, k, y_known, per_row)
