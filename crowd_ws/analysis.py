@@ -21,7 +21,7 @@ from .core import ABSTAIN, check_L, check_Y, votes
 
 # %% auto #0
 __all__ = ['METRICS', 'row_stats', 'LFAnalysis', 'pairwise', 'plot_lf_summary', 'plot_pairwise', 'probs_to_preds',
-           'filter_labels', 'metric_score']
+           'to_int_label_array', 'filter_labels', 'metric_score']
 
 # %% ../nbs/04_analysis.ipynb #a8fdfa5b
 def row_stats(n, rows, labels):
@@ -47,7 +47,7 @@ class LFAnalysis:
         self.L = check_L(L, names=[lf.name for lf in lfs] if lfs is not None else None)
         self.n, self.m, self._r, self._c, self._y = votes(self.L)
         if lfs is not None and len(lfs) != self.m:
-            raise ValueError(f"L has {self.m} columns but {len(lfs)} LFs were given")
+            raise ValueError(f"Number of LFs ({len(lfs)}) does not match the number of columns of L ({self.m})")
         self.lfs = lfs
         self._count, self._conflict = row_stats(self.n, self._r, self._y)
 
@@ -167,7 +167,7 @@ def _sha1_int(i:int) -> int:
 def probs_to_preds(probs, tie_break_policy:str="random", tol:float=1e-5, seed:int|None=0) -> np.ndarray:
     "Hard labels from an (n, k) probability array, breaking ties by `tie_break_policy`."
     probs = np.asarray(probs, float)
-    if probs.ndim != 2 or probs.shape[1] < 2: raise ValueError(f"probs must be (n, k) with k >= 2, got shape {probs.shape}")
+    if probs.ndim != 2 or probs.shape[1] < 2: raise ValueError(f"probs must have probabilities for at least 2 classes, an (n, k) array with k >= 2; got shape {probs.shape}")
     if not np.isfinite(probs).all(): raise ValueError("probs has NaN or infinite entries")
     tied = np.abs(probs - probs.max(1, keepdims=True)) < tol
     n_tied = tied.sum(1)
@@ -180,10 +180,21 @@ def probs_to_preds(probs, tie_break_policy:str="random", tol:float=1e-5, seed:in
                     else np.random.default_rng(seed).integers(0, n_tied[multi]))
             cum = np.cumsum(tied[multi], 1)
             preds[multi] = (cum <= pick[:, None]).sum(1)
-        else: raise ValueError(f"tie_break_policy must be 'random', 'true-random' or 'abstain', got {tie_break_policy!r}")
+        else: raise ValueError(f"tie_break_policy not recognized: {tie_break_policy!r}; use 'random', 'true-random' or 'abstain'")
     return preds.astype(np.int64)
 
 # %% ../nbs/04_analysis.ipynb #beb85495
+def to_int_label_array(X, flatten_vector:bool=True) -> np.ndarray:
+    "Whole-number labels as an int array; an (n, 1) column flattened to (n,) when `flatten_vector`."
+    X = np.asarray(X)
+    if not np.issubdtype(X.dtype, np.number) or not np.isfinite(X).all() or (np.mod(X, 1) != 0).any():
+        raise ValueError(f"labels must be whole numbers: a non-integer value in {X.ravel()[:5].tolist()} (dtype {X.dtype})")
+    X = X.astype(np.int64)
+    if flatten_vector:
+        X = np.atleast_1d(X.squeeze())
+        if X.ndim != 1: raise ValueError(f"labels could not be converted to a 1d np.array: shape {X.shape} (give 1-D labels or an (n, 1) column)")
+    return X
+
 def _brier(golds, probs):
     "Brier score: mean squared distance of probs to the one-hot gold (halved for two classes)."
     onehot = np.eye(probs.shape[1])[golds]
@@ -203,10 +214,10 @@ def _roc_auc(golds, probs):
 METRICS = {
     "accuracy": (lambda g, p, pr: skm.accuracy_score(g, p), ("golds", "preds")),
     "coverage": (lambda g, p, pr: float(np.mean(p != -1)), ("preds",)),
-    "precision": (lambda g, p, pr: skm.precision_score(g, p, zero_division=0), ("golds", "preds")),
-    "recall": (lambda g, p, pr: skm.recall_score(g, p, zero_division=0), ("golds", "preds")),
-    "f1": (lambda g, p, pr: skm.f1_score(g, p, zero_division=0), ("golds", "preds")),
-    "fbeta": (lambda g, p, pr, beta=1.0: skm.fbeta_score(g, p, beta=beta, zero_division=0), ("golds", "preds")),
+    "precision": (lambda g, p, pr, pos_label=1, average="binary": skm.precision_score(g, p, pos_label=pos_label, average=average, zero_division=0), ("golds", "preds")),
+    "recall": (lambda g, p, pr, pos_label=1, average="binary": skm.recall_score(g, p, pos_label=pos_label, average=average, zero_division=0), ("golds", "preds")),
+    "f1": (lambda g, p, pr, pos_label=1, average="binary": skm.f1_score(g, p, pos_label=pos_label, average=average, zero_division=0), ("golds", "preds")),
+    "fbeta": (lambda g, p, pr, beta=1.0, pos_label=1, average="binary": skm.fbeta_score(g, p, beta=beta, pos_label=pos_label, average=average, zero_division=0), ("golds", "preds")),
     "f1_micro": (lambda g, p, pr: skm.f1_score(g, p, average="micro", zero_division=0), ("golds", "preds")),
     "f1_macro": (lambda g, p, pr: skm.f1_score(g, p, average="macro", zero_division=0), ("golds", "preds")),
     "matthews_corrcoef": (lambda g, p, pr: skm.matthews_corrcoef(g, p), ("golds", "preds")),
@@ -218,14 +229,14 @@ METRICS = {
 # %% ../nbs/04_analysis.ipynb #ab0d39f6
 _BINARY = ("precision", "recall", "f1", "fbeta")
 
-def _check_scored(metric, golds, preds, probs):
+def _check_scored(metric, golds, preds, probs, average="binary"):
     "Refuse input a metric would score wrongly."
     if probs is not None:
         if probs.ndim != 2 or not np.isfinite(probs).all() or (probs < 0).any() or not np.allclose(probs.sum(1), 1, atol=1e-4):
             raise ValueError("probs must be an (n, k) array of finite, non-negative rows that sum to 1")
         if golds is not None and metric in ("brier", "roc_auc", "ece") and ((golds < 0) | (golds >= probs.shape[1])).any():
             raise ValueError(f"golds holds labels outside 0 .. {probs.shape[1] - 1} (e.g. -1, unknown): leave them out with filter_dict={{'golds': [-1]}}")
-    if metric in _BINARY and golds is not None and len(np.union1d(golds, preds if preds is not None else [])) > 2:
+    if metric in _BINARY and average == "binary" and golds is not None and len(np.union1d(golds, preds if preds is not None else [])) > 2:
         raise ValueError(f"{metric} is a two-class metric but the labels hold {np.union1d(golds, preds).tolist()[:6]}: use {metric}_micro or {metric}_macro" if metric == "f1" else
                          f"{metric} is a two-class metric but the labels hold {np.union1d(golds, preds).tolist()[:6]}")
 
@@ -250,6 +261,11 @@ def _check_options(metric:str, f, kwargs:dict):
     extra = sorted(set(kwargs) - allowed)
     if extra: raise ValueError(f"metric {metric!r} takes {'the options ' + str(sorted(allowed)) if allowed else 'no options'}, got {extra}")
 
+def _labels(name:str, v) -> np.ndarray:
+    "`to_int_label_array(v)`, its error naming the argument."
+    try: return to_int_label_array(v)
+    except ValueError as e: raise ValueError(f"{name}: {e}") from None
+
 def metric_score(golds=None, preds=None, probs=None, metric:str="accuracy",
                  filter_dict:dict|None=None,  # e.g. {"golds": [-1], "preds": [-1]}: drop items with these values
                  **kwargs  # options of the metric, e.g. beta=0.5 for "fbeta"
@@ -257,7 +273,7 @@ def metric_score(golds=None, preds=None, probs=None, metric:str="accuracy",
     "Score predictions (or probabilities) against gold labels with one metric."
     if metric not in METRICS: raise ValueError(f"unknown metric {metric!r}; choose from {sorted(METRICS)}")
     _check_options(metric, METRICS[metric][0], kwargs)
-    arrays = {k: None if v is None else np.asarray(v) for k, v in dict(golds=golds, preds=preds, probs=probs).items()}
+    arrays = {k: None if v is None else _labels(k, v) if k != "probs" else np.asarray(v, float) for k, v in dict(golds=golds, preds=preds, probs=probs).items()}
     f, needed = METRICS[metric]
     for k in needed:
         if arrays[k] is None: raise ValueError(f"metric {metric!r} needs {k}")
@@ -267,5 +283,5 @@ def metric_score(golds=None, preds=None, probs=None, metric:str="accuracy",
         if k not in ("golds", "preds"): raise ValueError(f"filter_dict keys must be 'golds' or 'preds', got {k!r}")
     arrays = filter_labels(arrays, filter_dict or {})
     if not any(len(v) for v in arrays.values() if v is not None): raise ValueError("no items left to score (all filtered out, or empty input)")
-    _check_scored(metric, **arrays)
+    _check_scored(metric, **arrays, average=kwargs.get("average", "binary"))
     return float(f(arrays["golds"], arrays["preds"], arrays["probs"], **kwargs))

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import warnings
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Sequence
 
 import numpy as np
@@ -25,9 +25,9 @@ __all__ = ['ApplierMetadata', 'apply_lfs', 'LFApplier', 'PandasLFApplier', 'weat
 # %% ../nbs/03_apply.ipynb #ff45eb09
 @dataclass
 class ApplierMetadata:
-    "What happened during `apply`: the LFs that raised, as Snorkel reports them, and every LF's count by position."
+    "What happened during `apply`: the LFs that raised, as Snorkel reports them, and every LF's count by position; equal when `faults` are."
     faults: dict  # LF name -> rows on which it raised, for the LFs that faulted only (Snorkel's layout)
-    fault_counts: pd.Series  # rows on which each LF raised, every LF in column order (names may repeat)
+    fault_counts: pd.Series|None = field(default=None, compare=False)  # rows on which each LF raised, every LF in column order (names may repeat)
 
 def _meta(lfs, faults) -> ApplierMetadata:
     "ApplierMetadata from the fault counts by position (a repeated name is keyed `name (column j)`)."

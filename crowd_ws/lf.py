@@ -108,7 +108,7 @@ class Preprocessor:
 # %% ../nbs/02_lf.ipynb #48023f76
 def _no_parens(name, deco:str):
     "Refuse a decorator used without parentheses (`@deco` instead of `@deco()`), as Snorkel does."
-    if callable(name): raise ValueError(f"@{deco} needs parentheses: write @{deco}() above {getattr(name, '__name__', 'the function')}")
+    if callable(name): raise ValueError(f"@{deco} is missing parentheses: write @{deco}() above {getattr(name, '__name__', 'the function')}")
 
 def preprocessor(name:str|None=None, memoize:bool=False, memoize_key:Callable|None=None, maxsize:int=100_000):
     "Decorator: turn `f(x) -> x` into a `Preprocessor` (named after `f` unless `name` is given)."

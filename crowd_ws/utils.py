@@ -8,28 +8,17 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .analysis import filter_labels, metric_score, probs_to_preds
+from .analysis import filter_labels, metric_score, probs_to_preds, to_int_label_array
 from .core import check_L, voted_rows
 
 # %% auto #0
-__all__ = ['to_int_label_array', 'preds_to_probs', 'get_label_buckets', 'get_label_instances', 'filter_unlabeled_dataframe',
-           'generate_simple_label_matrix', 'filter_labels', 'metric_score', 'probs_to_preds']
+__all__ = ['preds_to_probs', 'get_label_buckets', 'get_label_instances', 'filter_unlabeled_dataframe',
+           'generate_simple_label_matrix', 'filter_labels', 'metric_score', 'probs_to_preds', 'to_int_label_array']
 
 # %% ../nbs/11_utils.ipynb #a54b2686
-_all_ = ["filter_labels", "metric_score", "probs_to_preds"]
+_all_ = ["filter_labels", "metric_score", "probs_to_preds", "to_int_label_array"]
 
 # %% ../nbs/11_utils.ipynb #36c996f6
-def to_int_label_array(X, flatten_vector:bool=True) -> np.ndarray:
-    "Whole-number labels as an int array; an (n, 1) column flattened to (n,) when `flatten_vector`."
-    X = np.asarray(X)
-    if not np.issubdtype(X.dtype, np.number) or not np.isfinite(X).all() or (np.mod(X, 1) != 0).any():
-        raise ValueError(f"labels must be whole numbers, got {X.ravel()[:5].tolist()} (dtype {X.dtype})")
-    X = X.astype(np.int64)
-    if flatten_vector:
-        X = np.atleast_1d(X.squeeze())
-        if X.ndim != 1: raise ValueError(f"labels must be 1-D or an (n, 1) column to flatten, got shape {X.shape}")
-    return X
-
 def preds_to_probs(preds, num_classes:int) -> np.ndarray:
     "One-hot (n, num_classes) probabilities of hard labels."
     preds = to_int_label_array(preds)
@@ -42,7 +31,7 @@ def get_label_buckets(*y) -> dict:
     "Item positions by combination of labels: {(y1, y2, ...): array of positions}, one entry per combination present."
     if not y: raise ValueError("give at least one label array")
     ys = [to_int_label_array(a) for a in y]
-    if len({len(a) for a in ys}) > 1: raise ValueError(f"the label arrays must have the same length, got {[len(a) for a in ys]}")
+    if len({len(a) for a in ys}) > 1: raise ValueError(f"the label arrays must have the same number of elements, got {[len(a) for a in ys]}")
     combos, inverse = np.unique(np.stack(ys, 1), axis=0, return_inverse=True)
     order = np.argsort(inverse.ravel(), kind="stable")
     bounds = np.cumsum(np.bincount(inverse.ravel(), minlength=len(combos)))[:-1]

@@ -140,7 +140,7 @@ def test_analysis_rejects_values_below_minus_one(L):
 def test_analysis_names_lf_holding_bad_value():
     with pytest.raises(ValueError, match=r"column\(s\) 1 \(lf_first_char\)"):
         LFAnalysis(np.array([[0, -5]]), [lf_sun, lf_first_char])
-    with pytest.raises(ValueError, match="2 columns but 1 LFs"):
+    with pytest.raises(ValueError, match=r"Number of LFs \(1\) does not match the number of columns of L \(2\)"):
         LFAnalysis(np.array([[0, -1]]), [lf_sun])
 
 
