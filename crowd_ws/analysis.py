@@ -211,12 +211,16 @@ def _ece(golds, probs, bins:int=10):
 def _roc_auc(golds, probs):
     return skm.roc_auc_score(golds, probs[:, 1]) if probs.shape[1] == 2 else skm.roc_auc_score(golds, probs, multi_class="ovr")
 
+def _two_class(score):
+    "A scikit-learn two-class score taking its `pos_label` and `average` options (no division warnings: 0 instead)."
+    return lambda g, p, pr, pos_label=1, average="binary": score(g, p, pos_label=pos_label, average=average, zero_division=0)
+
 METRICS = {
     "accuracy": (lambda g, p, pr: skm.accuracy_score(g, p), ("golds", "preds")),
     "coverage": (lambda g, p, pr: float(np.mean(p != -1)), ("preds",)),
-    "precision": (lambda g, p, pr, pos_label=1, average="binary": skm.precision_score(g, p, pos_label=pos_label, average=average, zero_division=0), ("golds", "preds")),
-    "recall": (lambda g, p, pr, pos_label=1, average="binary": skm.recall_score(g, p, pos_label=pos_label, average=average, zero_division=0), ("golds", "preds")),
-    "f1": (lambda g, p, pr, pos_label=1, average="binary": skm.f1_score(g, p, pos_label=pos_label, average=average, zero_division=0), ("golds", "preds")),
+    "precision": (_two_class(skm.precision_score), ("golds", "preds")),
+    "recall": (_two_class(skm.recall_score), ("golds", "preds")),
+    "f1": (_two_class(skm.f1_score), ("golds", "preds")),
     "fbeta": (lambda g, p, pr, beta=1.0, pos_label=1, average="binary": skm.fbeta_score(g, p, beta=beta, pos_label=pos_label, average=average, zero_division=0), ("golds", "preds")),
     "f1_micro": (lambda g, p, pr: skm.f1_score(g, p, average="micro", zero_division=0), ("golds", "preds")),
     "f1_macro": (lambda g, p, pr: skm.f1_score(g, p, average="macro", zero_division=0), ("golds", "preds")),

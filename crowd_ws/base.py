@@ -98,6 +98,7 @@ def map_reduce(L, k:int, fn, *args):
 def distinct_rows(L, k:int, min_rows:int=1000, sample:int=20_000):
     "(distinct rows U, each row's index into U, each distinct row's count) of a dense L whose rows repeat (fewer than half distinct); else None."
     if is_dask(L) or sp.issparse(L) or L.shape[0] < min_rows or L.shape[1] * np.log2(k + 1) > 62: return None  # rows pack into an int64
+    if L.size and (L.min() < -1 or L.max() >= k): return None  # digits outside 0 .. k would collide
     def codes(A):  # each row as a number in base k + 1
         c = np.zeros(len(A), np.int64)
         for j in range(A.shape[1]): c *= k + 1; c += A[:, j]; c += 1
@@ -116,6 +117,7 @@ def map_rows(L, k:int, fn, *args):
     return _map_blocks(L, k, fn, *args)
 
 def _map_blocks(L, k:int, fn, *args):
+    "`map_rows` over every row of an in-memory L."
     ws = Workspace()
     return np.concatenate([fn(b, ws, *args) for b in blocks(L)]) if L.shape[0] else np.zeros((0, k))
 
