@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import warnings
+from dataclasses import dataclass
 
 import numpy as np
 from fastcore.basics import patch
@@ -25,8 +26,8 @@ from .optim import lr_schedule, make_optimizer, warmup_epochs
 # %% auto #0
 __all__ = ['ESTIMATORS', 'SELECT', 'COMMITTEE', 'COMMITTEE_VB', 'overlap_block', 'overlap_stats', 'overlap_matrix',
            'mu_loss_grad', 'break_symmetry', 'log_mu', 'smooth_p', 'em_polish', 'vote_rates', 'choose_estimator',
-           'mu_from_theta', 'fit_members', 'members_block', 'LabelModel', 'BaseLabelModel', 'DawidSkene', 'GLAD',
-           'MajorityClassVoter', 'MajorityLabelVoter', 'RandomVoter', 'Wawa', 'dawid_skene_posterior']
+           'mu_from_theta', 'fit_members', 'members_block', 'LabelModel', 'TrainConfig', 'BaseLabelModel', 'DawidSkene',
+           'GLAD', 'MajorityClassVoter', 'MajorityLabelVoter', 'RandomVoter', 'Wawa', 'dawid_skene_posterior']
 
 # %% ../nbs/08_label_model.ipynb #6ccffd44
 _all_ = ["BaseLabelModel", "DawidSkene", "GLAD", "MajorityClassVoter", "MajorityLabelVoter", "RandomVoter", "Wawa", "dawid_skene_posterior"]
@@ -304,6 +305,21 @@ def _choose(self:LabelModel, L, p, seed:int, mc_kw:dict, L_dev=None, Y_dev=None)
     return pick, {"heldout_ll": scores}, None
 
 # %% ../nbs/08_label_model.ipynb #78cd76f6
+@dataclass
+class TrainConfig:
+    "`LabelModel.fit`'s training options under Snorkel's name; a fitted model keeps the ones it used as `train_config`."
+    n_epochs: int = 100
+    lr: float = 0.01
+    l2: float = 0.0
+    optimizer: str = "sgd"
+    optimizer_config: dict|None = None
+    lr_scheduler: str = "constant"
+    lr_scheduler_config: dict|None = None
+    prec_init: float = 0.7
+    seed: int = 0
+    log_freq: int = 10
+    mu_eps: float|None = None
+
 @patch
 def fit(self:LabelModel, L_train, Y_dev=None, class_balance=None, n_epochs:int=100, lr:float=0.01, l2:float=0.0,
         optimizer:str="sgd", seed:int=0, log_freq:int=10, progress_bar:bool=False,
@@ -327,6 +343,8 @@ def fit(self:LabelModel, L_train, Y_dev=None, class_balance=None, n_epochs:int=1
     fit_p = class_balance is None and Y_dev is None
     p = resolve_class_balance(k, class_balance, Y_dev)
     self.warmup_steps = warmup_epochs(n_epochs, lr_scheduler_config or {})  # as Snorkel reports it
+    self.train_config = TrainConfig(n_epochs=n_epochs, lr=lr, l2=l2, optimizer=optimizer, optimizer_config=optimizer_config, lr_scheduler=lr_scheduler,
+                                    lr_scheduler_config=lr_scheduler_config, prec_init=prec_init, seed=seed, log_freq=log_freq, mu_eps=mu_eps)
     self.estimator_, self.selection_, members = self._choose(L_train, None if fit_p else p, seed, mc_kw, L_dev, Y_dev)
     if self.estimator_ == "mc": mu, self._p = self._fit_mc(L_train, p, fit_p, seed=seed, progress_bar=progress_bar, **mc_kw)
     else:
