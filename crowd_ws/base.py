@@ -122,8 +122,8 @@ def _map_blocks(L, k:int, fn, *args):
     return np.concatenate([fn(b, ws, *args) for b in blocks(L)]) if L.shape[0] else np.zeros((0, k))
 
 # %% ../nbs/05_base.ipynb #0a058b52
-def prepare_L(L, k:int, m:int|None=None, what="L"):
-    "L checked once and ready for the passes: a dense int array (int8 when it fits), a CSR matrix or a dask array."
+def prepare_L(L, k:int|None, m:int|None=None, what="L"):
+    "L checked once and ready for the passes: a dense int array (int8 when it fits), a CSR matrix or a dask array (`k` None: labels not checked against a cardinality)."
     if hasattr(L, "to_dask_array"): L = L.to_dask_array(lengths=True)  # a dask DataFrame of labels
     if is_dask(L):
         if len(L.shape) != 2: raise ValueError(f"{what} must be 2-D (items x sources), got shape {L.shape}")
@@ -131,7 +131,7 @@ def prepare_L(L, k:int, m:int|None=None, what="L"):
     else: L = check_L(L, k, what=what)
     if m is not None and L.shape[1] != m:
         raise ValueError(f"{what} has {L.shape[1]} sources (columns) but the model was fitted on {m}")
-    if isinstance(L, np.ndarray) and L.dtype.itemsize > 1 and k <= 127: L = L.astype(np.int8)
+    if isinstance(L, np.ndarray) and L.dtype.itemsize > 1 and k is not None and k <= 127: L = L.astype(np.int8)
     return L
 
 # %% ../nbs/05_base.ipynb #4687a0e3

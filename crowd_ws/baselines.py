@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import BaseLabelModel, check_cardinality, indicators, is_dask, map_reduce, map_rows, prepare_L, resolve_class_balance
-from .core import check_L, vote_counts
+from .base import BaseLabelModel, check_cardinality, indicators, map_reduce, map_rows, prepare_L, resolve_class_balance
+from .core import vote_counts
 
 # %% auto #0
 __all__ = ['mv_block', 'MajorityLabelVoter', 'MajorityClassVoter', 'RandomVoter', 'votes_per_class', 'majority_agreement',
@@ -75,17 +75,12 @@ class RandomVoter(BaseLabelModel):
     def fit(self, L=None, **kw):
         "Nothing to learn; checks L if given and returns self."
         if kw: raise TypeError(f"RandomVoter.fit takes only L; got {sorted(kw)}")
-        if L is not None: self._rows(L)
+        if L is not None: prepare_L(L, None)
         return self
-
-    def _rows(self, L) -> int:
-        "How many items L has, L checked as a label matrix (its labels are not used, so any class numbers pass)."
-        if hasattr(L, "to_dask_array"): L = L.to_dask_array(lengths=True)
-        return (L if is_dask(L) else check_L(L)).shape[0]
 
     def predict_proba(self, L) -> np.ndarray:
         "Rows of uniform random numbers, normalised to sum to 1."
-        P = np.random.default_rng(self.seed).random((self._rows(L), self.cardinality))
+        P = np.random.default_rng(self.seed).random((prepare_L(L, None).shape[0], self.cardinality))  # labels unused: not checked against cardinality
         return P / P.sum(1, keepdims=True)
 
     def get_weights(self) -> np.ndarray: return np.zeros(0)
