@@ -26,9 +26,9 @@ from .core import check_L, check_Y, encode_answers, votes, voted_rows
 
 # %% auto #0
 __all__ = ['logger', 'FORMAT', 'Workspace', 'scratch', 'indicators', 'block_rows', 'blocks', 'is_dask', 'dask_rows', 'map_reduce',
-           'distinct_rows', 'map_rows', 'prepare_L', 'check_cardinality', 'check_number', 'resolve_class_balance',
-           'softmax_rows', 'posterior_block', 'log_to_stdout', 'weak_ref', 'write_atomic', 'votes_log_joint',
-           'heldout_vote_ll', 'within_noise', 'NotFittedError', 'BaseLabelModel', 'worker_quality']
+           'distinct_rows', 'weighted_rows', 'map_rows', 'prepare_L', 'check_cardinality', 'check_number',
+           'resolve_class_balance', 'softmax_rows', 'posterior_block', 'log_to_stdout', 'weak_ref', 'write_atomic',
+           'votes_log_joint', 'heldout_vote_ll', 'within_noise', 'NotFittedError', 'BaseLabelModel', 'worker_quality']
 
 # %% ../nbs/05_base.ipynb #c14c5094
 class Workspace:
@@ -81,18 +81,19 @@ def _checked_call(block, k, fn, *args):
     "`fn` on a block that has not been checked yet (a Dask block), with fresh buffers."
     return fn(check_L(block, k), None, *args)
 
-def map_reduce(L, k:int, fn, *args):
-    "Sum `fn(block, ws, *args)` (a tuple of arrays) over row blocks of L (numpy, CSR or dask)."
+def map_reduce(L, k:int, fn, *args, weights=None):
+    "Sum `fn(block, ws, *args)` (a tuple of arrays) over row blocks of L (numpy, CSR or dask); `weights` (in memory): one per row, passed as `w=`."
+    if weights is not None and (is_dask(L) or len(weights) != L.shape[0]): raise ValueError(f"weights need an in-memory L and one per row ({L.shape[0]}), got {len(weights)}")
     if is_dask(L):
         import dask
         parts = [dask.delayed(_checked_call)(b, k, fn, *args) for b in dask_rows(L).to_delayed().ravel()]
         while len(parts) > 1:  # tree reduction on the cluster: only the sums travel back
             parts = [dask.delayed(_add)(*parts[i:i + 2]) if i + 1 < len(parts) else parts[i] for i in range(0, len(parts), 2)]
         return dask.compute(parts[0])[0]
-    out, ws = None, Workspace()
+    out, ws, s = None, Workspace(), 0
     for b in blocks(L):
-        r = fn(b, ws, *args)
-        out = r if out is None else _add(out, r)
+        r = fn(b, ws, *args) if weights is None else fn(b, ws, *args, w=weights[s:s + len(b)])
+        out, s = (r if out is None else _add(out, r)), s + len(b)
     return out
 
 def distinct_rows(L, k:int, min_rows:int=1000, sample:int=20_000):
@@ -109,6 +110,11 @@ def distinct_rows(L, k:int, min_rows:int=1000, sample:int=20_000):
         if len(np.unique(codes(part))) > 0.9 * len(part): return None
     _, first, inverse, counts = np.unique(codes(L), return_index=True, return_inverse=True, return_counts=True)
     return (L[first], inverse, counts) if 2 * len(first) <= n else None
+
+def weighted_rows(L, k:int):
+    "(rows, weights) for `map_reduce`'s sums over rows: L's distinct rows and their counts if rows repeat (see `distinct_rows`), else (L, None)."
+    d = distinct_rows(L, k)
+    return (L, None) if d is None else (d[0], d[2])
 
 def map_rows(L, k:int, fn, *args):
     "Stack `fn(block, ws, *args)` (one row of k numbers per item) over the blocks of L, once per distinct row if rows repeat; lazy on Dask."

@@ -45,17 +45,18 @@ def posterior_many(Is, lps, lts):
     T, lz = softmax_rows(z.astype(np.float64).reshape(-1, k))  # one product per class with r * k columns for all the models
     return T.reshape(len(Is[0]), r, k), lz.reshape(len(Is[0]), r)
 
-def ds_block_many(block, ws, lps, lts):
-    "One EM pass of r models over a block: stacked statistics (r, k_vote, m, k_true), class sums (r, k) and log-likelihoods (r,)."
+def ds_block_many(block, ws, lps, lts, w=None):
+    "One EM pass of r models over a block (rows weighted by `w`, if given): stacked statistics (r, k_vote, m, k_true), class sums (r, k) and log-likelihoods (r,)."
     r, k = lps.shape
     Is = indicators(block, k, ws)
     T, lz = posterior_many(Is, lps, lts)
+    if w is not None: T, lz = T * w[:, None, None], lz * w[:, None]
     counts, sums = ds_stats(T.reshape(len(block), r * k), Is)  # (k_vote, m, r * k)
     return counts.reshape(k, -1, r, k).transpose(2, 0, 1, 3), sums.reshape(r, k), lz.sum(0)
 
-def ds_block(block, ws, log_prior, log_theta):
+def ds_block(block, ws, log_prior, log_theta, w=None):
     "One EM pass over a block: E-step with current parameters, then its M-step statistics and log-likelihood."
-    counts, sums, ll = ds_block_many(block, ws, log_prior[None], log_theta[None])
+    counts, sums, ll = ds_block_many(block, ws, log_prior[None], log_theta[None], w)
     return counts[0], sums[0], ll
 
 # %% ../nbs/07_dawid_skene.ipynb #054edec3

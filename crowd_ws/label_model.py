@@ -15,7 +15,7 @@ from scipy.optimize import linear_sum_assignment
 from tqdm.auto import tqdm
 
 from .base import (BaseLabelModel, check_cardinality, check_number, heldout_vote_ll, indicators, is_dask, log_to_stdout, logger, map_reduce,
-                           map_rows, prepare_L, resolve_class_balance, scratch, weak_ref, within_noise)
+                           map_rows, prepare_L, resolve_class_balance, scratch, weak_ref, weighted_rows, within_noise)
 from .baselines import MajorityClassVoter, MajorityLabelVoter, RandomVoter, Wawa, agreement_weights, weighted_shares
 from .core import check_Y
 from .dawid_skene import (EB_GRID, EB_SOURCES, DawidSkene, dawid_skene_posterior, ds_block, ds_em, normalised_theta, one_sided,
@@ -33,19 +33,20 @@ __all__ = ['ESTIMATORS', 'SELECT', 'COMMITTEE', 'COMMITTEE_VB', 'overlap_block',
 _all_ = ["BaseLabelModel", "DawidSkene", "GLAD", "MajorityClassVoter", "MajorityLabelVoter", "RandomVoter", "Wawa", "dawid_skene_posterior"]
 
 # %% ../nbs/08_label_model.ipynb #878be61d
-def overlap_block(block, ws, k:int):
-    "(Psi^T Psi, rows, majority-vote class shares summed over rows with votes) of one block, Psi class-major."
+def overlap_block(block, ws, k:int, w=None):
+    "(Psi^T Psi, rows, majority-vote class shares summed over rows with votes) of one block, Psi class-major; rows weighted by `w`, if given."
     B, m = block.shape
     P = scratch(ws, "P", (B, k * m))
     for a in range(k): np.equal(block, a, out=P[:, a * m:(a + 1) * m], casting="unsafe")  # the indicators side by side
     c = P.reshape(B, k, m).sum(2)  # votes per class
-    tot = c.sum(1, keepdims=True)
-    return (P.T @ P).astype(np.float64), np.array([len(block)]), (c / np.maximum(tot, 1)).sum(0).astype(np.float64)
+    shares = c / np.maximum(c.sum(1, keepdims=True), 1)
+    if w is None: return (P.T @ P).astype(np.float64), np.array([B]), shares.sum(0).astype(np.float64)
+    return (P.T @ (P * w[:, None].astype(np.float32))).astype(np.float64), np.array([w.sum()]), w @ shares  # counts below 2^24 stay exact
 
-def overlap_stats(L, k:int):
-    "O (see `overlap_matrix`) and the majority vote's class shares, in one pass over L."
+def overlap_stats(L, k:int, weights=None):
+    "O (see `overlap_matrix`) and the majority vote's class shares, in one pass over L (rows weighted by `weights`, if given)."
     m = L.shape[1]
-    O, n, mv = map_reduce(L, k, overlap_block, k)
+    O, n, mv = map_reduce(L, k, overlap_block, k, weights=weights)
     order = (np.arange(k)[None, :] * m + np.arange(m)[:, None]).ravel()  # j*k + a -> a*m + j
     return O[np.ix_(order, order)] / max(n[0], 1), mv / max(mv.sum(), 1e-12)
 
@@ -88,10 +89,10 @@ def smooth_p(shares, floor:float=1e-3) -> np.ndarray:
     p = np.asarray(shares, float) / max(np.sum(shares), 1e-12) + floor
     return p / p.sum()
 
-def em_polish(L, mu, p, k:int, steps:int, fit_p:bool=False):
-    "Refine mu (and p if `fit_p`) by EM steps: vote rates for one-sided sources, confusion x coverage for the others."
+def em_polish(L, mu, p, k:int, steps:int, fit_p:bool=False, weights=None):
+    "Refine mu (and p if `fit_p`) by EM steps: vote rates for one-sided sources, confusion x coverage for the others (rows weighted by `weights`)."
     for _ in range(steps):
-        counts, sums, _ = map_reduce(L, k, ds_block, np.log(p), log_mu(mu, k))  # counts: (k_vote, m, k_true)
+        counts, sums, _ = map_reduce(L, k, ds_block, np.log(p), log_mu(mu, k), weights=weights)  # counts: (k_vote, m, k_true)
         rate = counts / np.maximum(sums, 1e-12)
         voted = counts.sum(0, keepdims=True)  # (1, m, k_true)
         coverage = voted.sum(2, keepdims=True) / max(sums.sum(), 1e-12)
@@ -104,12 +105,12 @@ def em_polish(L, mu, p, k:int, steps:int, fit_p:bool=False):
 # %% ../nbs/08_label_model.ipynb #3105e92c
 def vote_rates(L, mu, p, k:int, steps:int=3) -> np.ndarray:
     "(m, k): each source's probability of voting given each class, by EM on votes and abstains with mu's confusions fixed."
-    mu = mu.reshape(-1, k, k)  # (m, k_vote, k_true)
+    mu, (L, w) = mu.reshape(-1, k, k), weighted_rows(L, k)  # (m, k_vote, k_true); repeated rows once, weighted
     cover = np.clip(mu.sum(1), 1e-6, 1 - 1e-6)  # the model's own rates to start
     conf = mu / np.maximum(mu.sum(1, keepdims=True), 1e-12)
     for _ in range(steps):
         log_theta = np.log(np.clip(conf * cover[:, None, :], 1e-12, 1)) - np.log1p(-cover)[:, None, :]  # vote vs abstain
-        counts, sums, _ = map_reduce(L, k, ds_block, np.log(p) + np.log1p(-cover).sum(0), log_theta.transpose(1, 0, 2))
+        counts, sums, _ = map_reduce(L, k, ds_block, np.log(p) + np.log1p(-cover).sum(0), log_theta.transpose(1, 0, 2), weights=w)
         cover = np.clip(counts.sum(0) / np.maximum(sums, 1e-12), 1e-6, 1 - 1e-6)
     return cover
 
@@ -257,7 +258,8 @@ def _fit_mc(self:LabelModel, L_train, p, fit_p:bool, n_epochs, lr, l2, optimizer
     k, m = self.cardinality, L_train.shape[1]
     rates, opt = lr_schedule(n_epochs, lr, lr_scheduler, lr_scheduler_config), make_optimizer(optimizer, lr, momentum, optimizer_config)
     self._log("Computing O...")
-    O, mv_share = overlap_stats(L_train, k)
+    L_train, w = weighted_rows(L_train, k)  # with few sources rows repeat: each distinct row once, weighted by its count
+    O, mv_share = overlap_stats(L_train, k, w)
     if fit_p: p = smooth_p(mv_share)  # estimated: the majority vote's class shares, refined by the EM polish
     d = np.diag(O).copy()
     src = np.repeat(np.arange(m), k)
@@ -271,7 +273,7 @@ def _fit_mc(self:LabelModel, L_train, p, fit_p:bool, n_epochs, lr, l2, optimizer
         mu = opt.step(mu, g)
     mu = break_symmetry(np.clip(mu, 0, 1), p, k)
     if em_steps: self._log(f"Polishing \\mu with {em_steps} EM steps...")
-    return em_polish(L_train, mu, p, k, em_steps, fit_p)
+    return em_polish(L_train, mu, p, k, em_steps, fit_p, w)
 
 # %% ../nbs/08_label_model.ipynb #4d605e68
 _AUTO_MC_FLOPS = 2e9  # a matrix-completion fit above this (about a second here) is not one of the 3-fold candidates
