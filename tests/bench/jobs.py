@@ -74,6 +74,20 @@ def weather_gold_agreement():
     return float((plurality(a.trust.values) == g).mean()), float((plurality(np.ones(len(a))) == g).mean())
 
 
+def heldout_vote_agreement(L, k, model, seeds=3):
+    "Gold-free score of a model class: each answer dealt at random to one of two halves; the model fitted on one half labels the items; the share of the other half's answers equal to those labels (both ways, `seeds` deals)."
+    r, c = np.nonzero(L >= 0)
+    out = []
+    for s in range(seeds):
+        half = np.random.default_rng(s).random(len(r)) < 0.5
+        for keep in (half, ~half):
+            A = L.copy()
+            A[r[~keep], c[~keep]] = -1
+            labels = model(k).fit(A).predict_proba(A).argmax(1)
+            out.append(float((L[r[~keep], c[~keep]] == labels[r[~keep]]).mean()))
+    return float(np.mean(out))
+
+
 def load_weather_set(subset):
     "The full weather crowd table as (L, gold, k): 5 classes, or only Positive/Negative items and answers."
     from crowd_ws.data import load_crowd_answers

@@ -297,6 +297,13 @@ def verdicts(sets, models, t):
                    f"same 20 answers weighted by each worker's `trust` score (a column of weather-non-agg-DFE.csv that no "
                    f"model here sees) on {100 * trust:.1f}% of the tweets (the unweighted plurality: {100 * plain:.1f}%). "
                    "A model that reads the votes differently from that weighting is scored as wrong by construction.")
+        from crowd_ws.label_model import LabelModel, MajorityLabelVoter
+        for d in [d for d, _ in below if d.startswith("weather_")]:
+            L, _, k = jobs.load_weather_set(d.removeprefix("weather_"))
+            a, b = (jobs.heldout_vote_agreement(L, k, m) for m in (LabelModel, MajorityLabelVoter))
+            out.append(f"   Scored by the crowd instead ({d}: each answer dealt at random to one of two halves, a model fitted on one "
+                       f"half labels the tweets, scored by the share of the other half's answers it matches; both ways, 3 deals): "
+                       f"LabelModel {100 * a:.1f}%, MV {100 * b:.1f}% ({100 * (a - b):+.1f} points).")
     return out
 
 
