@@ -20,7 +20,8 @@ from .data import load_crowd_answers, load_tweets
 from .lf import DataPoint, LabelingFunction, add_context, check_label, copy_point, crowd_label_matrix, is_flat
 
 # %% auto #0
-__all__ = ['ApplierMetadata', 'apply_lfs', 'LFApplier', 'PandasLFApplier', 'weather_extra', 'DaskLFApplier']
+__all__ = ['ApplierMetadata', 'apply_lfs', 'LFApplier', 'PandasLFApplier', 'weather_extra', 'DaskLFApplier',
+           'PandasParallelLFApplier']
 
 # %% ../nbs/03_apply.ipynb #ff45eb09
 @dataclass
@@ -178,11 +179,13 @@ def _apply_partition(part:pd.DataFrame, bundle:_LFBundle, fault_tolerant:bool):
 class DaskLFApplier(PandasLFApplier):
     "Apply labelling functions to a Dask DataFrame, partition by partition, on a dask.distributed cluster."
     def apply(self, ddf, fault_tolerant:bool=False, return_meta:bool=False, sparse:bool=False,
-              client=None):  # a dask.distributed Client; default: the current one, else Dask's local scheduler
+              client=None,  # a dask.distributed Client; default: the current one, else Dask's local scheduler
+              scheduler:str|None=None):  # instead of a client: a local Dask scheduler by name ("threads", "processes", "synchronous"), as Snorkel's
         "Label every row of `ddf`: the same matrix `PandasLFApplier` gives on the computed DataFrame."
         import dask
         if not hasattr(ddf, "to_delayed"): raise TypeError(f"DaskLFApplier.apply needs a Dask DataFrame, got {type(ddf).__name__}; use PandasLFApplier for a pandas DataFrame")
-        if client is None:
+        if client is not None and scheduler is not None: raise ValueError(f"pass a client or a scheduler ({scheduler!r}), not both")
+        if client is None and scheduler is None:
             try:
                 from dask.distributed import default_client
                 client = default_client()
@@ -194,8 +197,21 @@ class DaskLFApplier(PandasLFApplier):
                                  fault_tolerant=fault_tolerant, pure=False)
             results = client.gather(futures)
         else:
-            results = dask.compute(*[dask.delayed(_apply_partition)(p, bundle, fault_tolerant) for p in parts])
+            results = dask.compute(*[dask.delayed(_apply_partition)(p, bundle, fault_tolerant) for p in parts], scheduler=scheduler)
         m = len(self.lfs)
         L = np.concatenate([r[0] for r in results]) if results else np.empty((0, m), np.int64)
         faults = np.sum([r[1] for r in results], axis=0) if results else np.zeros(m, np.int64)
         return self._result(L, faults, return_meta, sparse)
+
+# %% ../nbs/03_apply.ipynb #fb1f6c14
+class PandasParallelLFApplier(DaskLFApplier):
+    "Apply labelling functions to a pandas DataFrame in `n_parallel` partitions with Dask's local scheduler (Snorkel's name)."
+    def apply(self, df:pd.DataFrame, n_parallel:int=2, scheduler:str="processes", fault_tolerant:bool=False,
+              return_meta:bool=False, sparse:bool=False):
+        "Label every row of `df`: the same matrix `PandasLFApplier` gives."
+        import dask.dataframe as dd
+        if not isinstance(df, pd.DataFrame): raise TypeError(f"PandasParallelLFApplier.apply needs a pandas DataFrame, got {type(df).__name__}")
+        if isinstance(n_parallel, bool) or not isinstance(n_parallel, (int, np.integer)) or n_parallel < 2:
+            raise ValueError(f"n_parallel should be an integer >= 2, got {n_parallel!r}; for one process use PandasLFApplier")
+        ddf = dd.from_pandas(df, npartitions=min(n_parallel, max(len(df), 1)), sort=False)  # row order kept, index as given
+        return super().apply(ddf, fault_tolerant=fault_tolerant, return_meta=return_meta, sparse=sparse, scheduler=scheduler)

@@ -8,7 +8,7 @@ distributed = pytest.importorskip("dask.distributed")
 import dask.array as da
 import dask.dataframe as dd
 
-from crowd_ws.apply import DaskLFApplier, PandasLFApplier
+from crowd_ws.apply import DaskLFApplier, PandasLFApplier, PandasParallelLFApplier
 from crowd_ws.data import make_crowd
 from crowd_ws.label_model import DawidSkene, LabelModel, MajorityLabelVoter
 from crowd_ws.lf import crowd_worker_lfs, labeling_function, preprocessor
@@ -71,6 +71,26 @@ def test_dask_applier_equals_pandas_applier(client):
     assert got_meta.faults == meta.faults and got_meta.fault_counts.tolist() == meta.fault_counts.tolist()
     # the resources went out once (one scatter, broadcast to the workers), not once per partition
     assert 1 <= PICKLED["n"] < 8
+
+
+@labeling_function()
+def lf_fragile(x):
+    return 1 // (len(str(x.text)) % 3)  # ZeroDivisionError on some rows, 1 or 0 on the others
+
+
+def test_pandas_parallel_applier_in_processes():
+    "Snorkel's PandasParallelLFApplier with its default scheduler (processes): the pandas applier's matrix and faults, rows in order."
+    import cloudpickle, sys
+    cloudpickle.register_pickle_by_value(sys.modules[__name__])
+    df = _frame(300).set_axis(np.random.default_rng(1).permutation(300))  # an unsorted index
+    lfs = [lf_long, lf_bad_weather, lf_fragile]
+    expected, meta = PandasLFApplier(lfs).apply(df, progress_bar=False, fault_tolerant=True, return_meta=True)
+    assert meta.faults and (expected[:, 2] == -1).any()  # the fragile LF did fault somewhere
+    got, got_meta = PandasParallelLFApplier(lfs).apply(df, n_parallel=3, fault_tolerant=True, return_meta=True)
+    np.testing.assert_array_equal(got, expected)
+    assert got_meta.faults == meta.faults
+    with pytest.raises(ZeroDivisionError):
+        PandasParallelLFApplier(lfs).apply(df, n_parallel=2)  # not fault tolerant: the LF's own error
 
 
 def test_dask_label_models_match_in_memory(client):
