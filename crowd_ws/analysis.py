@@ -5,6 +5,7 @@
 # %% ../nbs/04_analysis.ipynb #a2aafcf3
 from __future__ import annotations
 
+import functools
 import hashlib
 import inspect
 
@@ -21,7 +22,7 @@ from .core import ABSTAIN, check_L, check_Y, votes
 
 # %% auto #0
 __all__ = ['METRICS', 'row_stats', 'LFAnalysis', 'pairwise', 'plot_lf_summary', 'plot_pairwise', 'probs_to_preds',
-           'to_int_label_array', 'filter_labels', 'metric_score']
+           'to_int_label_array', 'filter_labels', 'metric_score', 'Scorer']
 
 # %% ../nbs/04_analysis.ipynb #a8fdfa5b
 def row_stats(n, rows, labels):
@@ -289,3 +290,32 @@ def metric_score(golds=None, preds=None, probs=None, metric:str="accuracy",
     if not any(len(v) for v in arrays.values() if v is not None): raise ValueError("no items left to score (all filtered out, or empty input)")
     _check_scored(metric, **arrays, average=kwargs.get("average", "binary"))
     return float(f(arrays["golds"], arrays["preds"], arrays["probs"], **kwargs))
+
+# %% ../nbs/04_analysis.ipynb #c8d8a560
+class Scorer:
+    "Several metrics at once (Snorkel's `Scorer`): names from METRICS without the `abstain_label` items (all items for coverage), plus custom functions."
+    def __init__(self, metrics:Sequence[str]|None=None,  # names from METRICS
+                 custom_metric_funcs:dict|None=None,  # name -> f(golds, preds, probs): a number or a dict of them
+                 abstain_label:int|None=-1):  # gold labels and predictions left out of the named metrics; None: none
+        names = [metrics] if isinstance(metrics, str) else list(metrics or [])
+        for m in names:
+            if m not in METRICS: raise ValueError(f"Unrecognized metric: {m!r}; choose from {sorted(METRICS)}")
+        custom = dict(custom_metric_funcs or {})
+        for name, f in custom.items():
+            if not callable(f): raise TypeError(f"custom_metric_funcs[{name!r}] must be a function f(golds, preds, probs), got {type(f).__name__}")
+        if abstain_label is not None and (isinstance(abstain_label, bool) or not isinstance(abstain_label, (int, np.integer))):
+            raise TypeError(f"abstain_label must be an integer label or None, got {abstain_label!r}")
+        drop = {} if abstain_label is None else {"golds": [abstain_label], "preds": [abstain_label]}
+        self.metrics = {m: functools.partial(metric_score, metric=m, filter_dict={} if m == "coverage" else drop) for m in names}
+        self.metrics.update(custom)
+        self.abstain_label = abstain_label
+
+    def score(self, golds, preds=None, probs=None) -> dict:
+        "{metric name: score} for these labels; a custom function's dict is merged in."
+        if golds is None or len(golds) == 0: raise ValueError("Cannot score empty labels: golds is empty")
+        out = {}
+        for name, f in self.metrics.items():
+            s = f(golds, preds, probs)
+            if isinstance(s, dict): out.update(s)
+            else: out[name] = s
+        return out

@@ -21,7 +21,7 @@ import scipy.sparse as sp
 from fastcore.basics import patch
 from scipy.special import logsumexp
 
-from .analysis import metric_score, probs_to_preds
+from .analysis import Scorer, probs_to_preds
 from .core import check_L, check_Y, encode_answers, votes, voted_rows
 
 # %% auto #0
@@ -290,11 +290,10 @@ class BaseLabelModel:
         return (preds, probs) if return_probs else preds
 
     def score(self, L, Y, metrics=("accuracy",), tie_break_policy:str="abstain") -> dict:
-        "Metrics on L against gold Y, as Snorkel scores: gold -1 left out; abstained predictions left out but of `coverage`."
+        "Metrics on L against gold Y, as Snorkel's `Scorer`: gold -1 and abstained predictions left out, but of `coverage` (all items)."
         Y = check_Y(Y, len(L) if not hasattr(L, "shape") else L.shape[0], cardinality=self.cardinality)
         preds, probs = self.predict(L, return_probs=True, tie_break_policy=tie_break_policy)
-        drop = lambda m: {"golds": [-1]} if m == "coverage" else {"golds": [-1], "preds": [-1]}
-        return {m: metric_score(Y, preds, probs, metric=m, filter_dict=drop(m)) for m in metrics}
+        return Scorer(metrics).score(Y, preds, probs)
 
     @_class_or_instance
     def load(cls, obj, path):

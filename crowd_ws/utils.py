@@ -8,15 +8,16 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .analysis import filter_labels, metric_score, probs_to_preds, to_int_label_array
+from .analysis import Scorer, filter_labels, metric_score, probs_to_preds, to_int_label_array
 from .core import check_L, voted_rows
 
 # %% auto #0
 __all__ = ['preds_to_probs', 'get_label_buckets', 'get_label_instances', 'filter_unlabeled_dataframe',
-           'generate_simple_label_matrix', 'filter_labels', 'metric_score', 'probs_to_preds', 'to_int_label_array']
+           'generate_simple_label_matrix', 'Scorer', 'filter_labels', 'metric_score', 'probs_to_preds',
+           'to_int_label_array']
 
 # %% ../nbs/11_utils.ipynb #a54b2686
-_all_ = ["filter_labels", "metric_score", "probs_to_preds", "to_int_label_array"]
+_all_ = ["Scorer", "filter_labels", "metric_score", "probs_to_preds", "to_int_label_array"]
 
 # %% ../nbs/11_utils.ipynb #36c996f6
 def preds_to_probs(preds, num_classes:int) -> np.ndarray:
