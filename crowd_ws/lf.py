@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 import functools
 import hashlib
+import inspect
 from collections import OrderedDict
 from types import SimpleNamespace
 from typing import Any, Callable, Sequence
@@ -19,10 +20,10 @@ import scipy.sparse as sp
 from .core import ABSTAIN, answer_table, plain_value, short_repr
 
 # %% auto #0
-__all__ = ['textblob_polarity', 'DataPoint', 'copy_point', 'is_flat', 'PreprocessorError', 'add_context', 'Preprocessor',
-           'preprocessor', 'LabelingError', 'check_label', 'LabelingFunction', 'labeling_function', 'busy_workers',
-           'crowd_worker_lfs', 'crowd_label_matrix', 'polarity_positive', 'polarity_negative', 'polarity_negative_2',
-           'weather_text_lfs']
+__all__ = ['LambdaPreprocessor', 'BasePreprocessor', 'textblob_polarity', 'DataPoint', 'copy_point', 'is_flat',
+           'PreprocessorError', 'add_context', 'Preprocessor', 'preprocessor', 'LabelingError', 'check_label',
+           'LabelingFunction', 'labeling_function', 'busy_workers', 'crowd_worker_lfs', 'crowd_label_matrix',
+           'polarity_positive', 'polarity_negative', 'polarity_negative_2', 'weather_text_lfs']
 
 # %% ../nbs/02_lf.ipynb #1fb77e42
 class DataPoint(SimpleNamespace):
@@ -74,22 +75,58 @@ def add_context(e:BaseException, note:str) -> BaseException:
     "Add `note` to the exception `e` (kept with its own type, as Snorkel users' `except` clauses expect) and return it."
     e.add_note(note); return e
 
+def _get_field(x, name:str):
+    "Field `name` of a data point: an item of a dict or pandas Series, else an attribute."
+    return x[name] if isinstance(x, (dict, pd.Series)) else getattr(x, name)
+
+def _set_field(x, name:str, v):
+    if isinstance(x, (dict, pd.Series)): x[name] = v
+    else: setattr(x, name, v)
+
 class Preprocessor:
-    "A named map from a data point to an enriched data point, optionally memoized by content."
-    def __init__(self, name:str, f:Callable, memoize:bool=False,
+    "A named map from a data point to an enriched one: `f(x) -> x`, or a subclass's `run(**fields) -> {field: value}` (Snorkel's form); memoizable."
+    def __init__(self, name:str, f:Callable|None=None,  # x -> x; None: the subclass's `run`
+                 pre:Sequence|None=None,  # preprocessors run in order before this one
+                 memoize:bool=False,
                  memoize_key:Callable|None=None,  # data point -> hashable key; content-based by default
-                 maxsize:int=100_000):  # entries kept in the memo (least recently used dropped first)
-        self.name, self.f, self.memoize, self.maxsize = name, f, memoize, maxsize
+                 maxsize:int=100_000,  # entries kept in the memo (least recently used dropped first)
+                 field_names:dict|None=None,  # for `run`: data point field -> `run` argument; default: `run`'s parameter names
+                 mapped_field_names:dict|None=None):  # for `run`: `run`'s output key -> data point field; default: the key
+        if f is not None and not callable(f):
+            raise TypeError(f"Preprocessor {name!r}: f must be a function f(x) -> x, got {type(f).__name__}"
+                            + ("; Snorkel's field_names go by keyword (field_names=...)" if isinstance(f, dict) else ""))
+        if f is None and type(self).run is Preprocessor.run:
+            raise TypeError(f"Preprocessor {name!r} needs a function f(x) -> x, or a subclass that defines run(**fields)")
+        if f is not None and (field_names or mapped_field_names):
+            raise ValueError(f"Preprocessor {name!r}: field_names and mapped_field_names are for a subclass's run(), not for f")
+        self.name, self.f, self.pre, self.memoize, self.maxsize = name, f, list(pre or []), memoize, maxsize
         self.memoize_key = memoize_key or _content_key
+        if f is None:
+            self.field_names = dict(field_names) if field_names is not None else {p: p for p in inspect.signature(self.run).parameters}
+            self.mapped_field_names = dict(mapped_field_names or {})
         self._cache = OrderedDict()
+
+    def run(self, **fields) -> dict|None:
+        "Snorkel's form, for a subclass: some fields of the data point in (by `field_names`), new fields out as a dict."
+        raise NotImplementedError
 
     def cache_clear(self): self._cache.clear()
     @property
     def cache_size(self) -> int: return len(self._cache)
-    def __repr__(self): return f"Preprocessor {self.name}, memoize={self.memoize}"
+    def __repr__(self): return f"Preprocessor {self.name}, memoize={self.memoize}" + (f", pre={[p.name for p in self.pre]}" if self.pre else "")
+
+    def _map(self, x):
+        "This preprocessor's own step: f(x), or run() on the named fields, its output set on a copy of x."
+        if self.f is not None: return self.f(x)
+        out = self.run(**{arg: _get_field(x, field) for field, arg in self.field_names.items()})
+        if out is None: return None
+        x = copy_point(x)
+        for k, v in out.items(): _set_field(x, self.mapped_field_names.get(k, k), v)
+        return x
 
     def _run(self, x):
-        try: out = self.f(x)
+        for p in self.pre: x = p(x)
+        try: out = self._map(x)
         except Exception as e: raise add_context(e, f"in preprocessor {self.name!r} on data point {short_repr(x)}")
         if out is None:
             raise PreprocessorError(f"preprocessor {self.name!r} returned None on data point {short_repr(x)}; "
@@ -105,15 +142,17 @@ class Preprocessor:
             if len(self._cache) > self.maxsize: self._cache.popitem(last=False)
         return copy_point(self._cache[key])  # a copy: what a caller does to it never reaches the memo
 
+LambdaPreprocessor = BasePreprocessor = Preprocessor  # Snorkel's names: the function form and the common base
+
 # %% ../nbs/02_lf.ipynb #48023f76
 def _no_parens(name, deco:str):
     "Refuse a decorator used without parentheses (`@deco` instead of `@deco()`), as Snorkel does."
     if callable(name): raise ValueError(f"@{deco} is missing parentheses: write @{deco}() above {getattr(name, '__name__', 'the function')}")
 
-def preprocessor(name:str|None=None, memoize:bool=False, memoize_key:Callable|None=None, maxsize:int=100_000):
-    "Decorator: turn `f(x) -> x` into a `Preprocessor` (named after `f` unless `name` is given)."
+def preprocessor(name:str|None=None, pre:Sequence|None=None, memoize:bool=False, memoize_key:Callable|None=None, maxsize:int=100_000):
+    "Decorator: turn `f(x) -> x` into a `Preprocessor` (named after `f` unless `name` is given), after the preprocessors `pre`."
     _no_parens(name, "preprocessor")
-    def deco(f): return Preprocessor(name or f.__name__, f, memoize=memoize, memoize_key=memoize_key, maxsize=maxsize)
+    def deco(f): return Preprocessor(name or f.__name__, f, pre=pre, memoize=memoize, memoize_key=memoize_key, maxsize=maxsize)
     return deco
 
 # %% ../nbs/02_lf.ipynb #97d65749
