@@ -120,6 +120,7 @@ class Preprocessor:
         if self.f is not None: return self.f(x)
         out = self.run(**{arg: _get_field(x, field) for field, arg in self.field_names.items()})
         if out is None: return None
+        if not isinstance(out, dict): raise TypeError(f"run() must return a dict of new fields (or None), got {type(out).__name__}")
         x = copy_point(x)
         for k, v in out.items(): _set_field(x, self.mapped_field_names.get(k, k), v)
         return x
