@@ -80,6 +80,7 @@ def _get_field(x, name:str):
     return x[name] if isinstance(x, (dict, pd.Series)) else getattr(x, name)
 
 def _set_field(x, name:str, v):
+    "Set field `name` of a data point (an item of a dict or pandas Series, else an attribute)."
     if isinstance(x, (dict, pd.Series)): x[name] = v
     else: setattr(x, name, v)
 
@@ -100,6 +101,8 @@ class Preprocessor:
         if f is not None and (field_names or mapped_field_names):
             raise ValueError(f"Preprocessor {name!r}: field_names and mapped_field_names are for a subclass's run(), not for f")
         self.name, self.f, self.pre, self.memoize, self.maxsize = name, f, list(pre or []), memoize, maxsize
+        for i, q in enumerate(self.pre):
+            if not callable(q): raise TypeError(f"Preprocessor {name!r}: pre[{i}] must be a preprocessor, got {type(q).__name__}")
         self.memoize_key = memoize_key or _content_key
         if f is None:
             self.field_names = dict(field_names) if field_names is not None else {p: p for p in inspect.signature(self.run).parameters}
