@@ -11,8 +11,8 @@ from scipy.special import digamma, gammaln
 from fastcore.basics import patch
 from tqdm.auto import tqdm
 
-from .base import (BaseLabelModel, blocks, check_cardinality, check_number, distinct_rows, indicators, is_dask, map_reduce, map_rows,
-                           posterior_block, prepare_L, softmax_rows)
+from .base import (BaseLabelModel, blocks, check_cardinality, check_number, indicators, is_dask, map_reduce, map_rows,
+                           posterior_block, prepare_L, softmax_rows, weighted_rows)
 from .baselines import majority_agreement, votes_per_class
 from .core import check_L, check_Y
 
@@ -205,7 +205,8 @@ def _ds_em_blocks(L, k):
 def _ds_em(L, k, y_known):
     "The vote matrix for an in-memory L (of its distinct rows, if rows repeat) unless dense two-class votes make block passes cheaper; block passes for Dask."
     if is_dask(L): return _ds_em_blocks(L, k)  # `fit` refuses y_known for a Dask L
-    if y_known is None and (d := distinct_rows(L, k)) is not None: return _ds_em_votes(d[0], k, None, votes_per_row(d[0]), d[2])
+    U, w = weighted_rows(L, k) if y_known is None else (L, None)
+    if w is not None: return _ds_em_votes(U, k, None, votes_per_row(U), w)
     per_row = votes_per_row(L)
     dense_cheaper = not sp.issparse(L) and per_row.sum() > L.shape[0] * L.shape[1] * (k - 1) / 4  # measured crossover
     return _ds_em_blocks(L, k) if dense_cheaper and y_known is None else _ds_em_votes(L, k, y_known, per_row)
