@@ -45,6 +45,8 @@ class LFAnalysis:
     "Coverage, overlap, conflict and accuracy statistics of the LFs behind a label matrix."
     def __init__(self, L,  # label matrix: dense (-1 = abstain) or sparse (label + 1)
                  lfs:Sequence|None=None):  # the LFs (for names), in column order
+        bad = next((i for i, lf in enumerate([] if lfs is None else lfs) if not isinstance(getattr(lf, "name", None), str)), None)
+        if bad is not None: raise TypeError(f"lfs[{bad}] is {lfs[bad]!r} ({type(lfs[bad]).__name__}), not a labelling function: lfs are the LFs behind L's columns, each with a .name")
         self.L = check_L(L, names=[lf.name for lf in lfs] if lfs is not None else None)
         self.n, self.m, self._r, self._c, self._y = votes(self.L)
         if lfs is not None and len(lfs) != self.m:

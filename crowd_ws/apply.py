@@ -124,6 +124,7 @@ class LFApplier:
     "Apply labelling functions to a sequence of data points (objects, dicts, or the rows of a NumPy array)."
     def __init__(self, lfs:Sequence[LabelingFunction],
                  cardinality:int|None=None):  # when given, votes >= cardinality are errors
+        if isinstance(lfs, LabelingFunction): raise TypeError(f"{type(self).__name__} takes a list of LFs; got one LabelingFunction ({lfs.name!r}): write [{lfs.name}]")
         self.lfs = list(lfs)
         if not self.lfs: raise ValueError(f"{type(self).__name__} needs at least one labelling function")
         bad = [type(lf).__name__ for lf in self.lfs if not isinstance(lf, LabelingFunction)]

@@ -128,7 +128,8 @@ def _map_blocks(L, k:int, fn, *args):
     return np.concatenate([fn(b, ws, *args) for b in blocks(L)]) if L.shape[0] else np.zeros((0, k))
 
 # %% ../nbs/05_base.ipynb #0a058b52
-def prepare_L(L, k:int|None, m:int|None=None, what="L"):
+def prepare_L(L, k:int|None, m:int|None=None, what="L",
+              train:bool=False):  # L is to be fitted on: no rows or no sources is an error
     "L checked once and ready for the passes: a dense int array (int8 when it fits), a CSR matrix or a dask array (`k` None: labels not checked against a cardinality)."
     if hasattr(L, "to_dask_array"): L = L.to_dask_array(lengths=True)  # a dask DataFrame of labels
     if is_dask(L):
@@ -137,6 +138,8 @@ def prepare_L(L, k:int|None, m:int|None=None, what="L"):
     else: L = check_L(L, k, what=what)
     if m is not None and L.shape[1] != m:
         raise ValueError(f"{what} has {L.shape[1]} sources (columns) but the model was fitted on {m}")
+    if train and L.shape[0] == 0: raise ValueError(f"{what} has no rows: there is nothing to fit")
+    if train and L.shape[1] == 0: raise ValueError(f"{what} has no columns: a label model needs at least one source to learn from")
     if isinstance(L, np.ndarray) and L.dtype.itemsize > 1 and k is not None and k <= 127: L = L.astype(np.int8)
     return L
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import BaseLabelModel, check_cardinality, indicators, map_reduce, map_rows, prepare_L, resolve_class_balance
+from .base import BaseLabelModel, check_cardinality, check_number, indicators, map_reduce, map_rows, prepare_L, resolve_class_balance
 from .core import vote_counts
 
 # %% auto #0
@@ -70,6 +70,7 @@ class RandomVoter(BaseLabelModel):
     "Random class probabilities for every item (seeded: the same L gives the same output)."
     _params, _uses_votes = ("cardinality", "seed"), False
     def __init__(self, cardinality:int=2, seed:int=0):
+        if seed is not None: check_number("seed", seed, lo=0, integer=True)
         self.cardinality, self.seed, self.fitted_ = check_cardinality(cardinality), seed, True
 
     def fit(self, L=None, **kw):
@@ -125,7 +126,7 @@ class Wawa(BaseLabelModel):
     def fit(self, L, **kw):
         "Each source's weight: the share of its votes equal to the majority label (0 for a source that never voted)."
         if kw: raise TypeError(f"Wawa.fit takes only L; got {sorted(kw)}")
-        agree, n = map_reduce(prepare_L(L, self.cardinality), self.cardinality, _agreement_block, self.cardinality)
+        agree, n = map_reduce(prepare_L(L, self.cardinality, train=True), self.cardinality, _agreement_block, self.cardinality)
         self.weights_ = agreement_weights(agree, n)
         self.fitted_ = True; return self
 

@@ -279,7 +279,7 @@ class DawidSkene(BaseLabelModel):
 @patch
 def fit(self:DawidSkene, L, y_known=None, progress_bar:bool=False):
     "Fit by EM from majority-vote soft labels; `y_known` (-1 = unknown) clamps some items' labels."
-    L = prepare_L(L, self.cardinality)
+    L = prepare_L(L, self.cardinality, train=True)
     n, m = L.shape
     if y_known is not None:
         if is_dask(L): raise ValueError("y_known is supported for in-memory L only")

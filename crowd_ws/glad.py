@@ -34,7 +34,7 @@ def glad_posterior(r, c, a, n:int, k:int, alpha, b):
     "(posterior (n, k), log-normaliser (n,)) under GLAD with a uniform class prior."
     s = alpha[c] * np.exp(b[r])
     wrong = log_expit(-s) - np.log(k - 1)
-    Z = np.repeat(np.bincount(r, weights=wrong, minlength=n)[:, None], k, 1)
+    Z = np.repeat(np.bincount(r, weights=wrong, minlength=n).astype(float)[:, None], k, 1)  # float even when no one voted
     np.add.at(Z, (r, a), log_expit(s) - wrong)
     return softmax_rows(Z, overwrite=True)
 
@@ -80,7 +80,7 @@ def _em(self:GLAD, L, alpha, fit_alpha:bool, progress_bar:bool=False):
 @patch
 def fit(self:GLAD, L, progress_bar:bool=False):
     "Learn abilities `alpha_` and the training items' log-easiness `b_` by EM from majority-vote soft labels."
-    L = prepare_L(L, self.cardinality)
+    L = prepare_L(L, self.cardinality, train=True)
     _, self.alpha_, self.b_, self.n_iter_ = self._em(L, np.ones(L.shape[1]), True, progress_bar)
     self.m_, self.fitted_ = L.shape[1], True
     return self

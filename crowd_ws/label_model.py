@@ -333,15 +333,15 @@ def fit(self:LabelModel, L_train, Y_dev=None, class_balance=None, n_epochs:int=1
     "Choose the estimator (unless fixed) and fit it on L_train; returns self."
     if self.verbose: log_to_stdout()
     k = self.cardinality
-    L_in, L_train = L_train, prepare_L(L_train, k, what="L_train")
+    L_in, L_train = L_train, prepare_L(L_train, k, what="L_train", train=True)
     n, m = L_train.shape
     prec_init = _check_fit_settings(m, k, n_epochs, lr, l2, log_freq, prec_init, momentum, em_steps, self.estimator)
     mc_kw = dict(n_epochs=n_epochs, lr=lr, l2=l2, optimizer=optimizer, log_freq=log_freq, prec_init=prec_init, momentum=momentum,
                  em_steps=em_steps, lr_scheduler=lr_scheduler, lr_scheduler_config=lr_scheduler_config, optimizer_config=optimizer_config)
     lr_schedule(n_epochs, lr, lr_scheduler, lr_scheduler_config); make_optimizer(optimizer, lr, momentum, optimizer_config)  # checked up front
     if mu_eps is not None: check_number("mu_eps", mu_eps, 0, 0.5, hi_open=True)
+    if seed is not None: check_number("seed", seed, lo=0, integer=True)  # checked even where the estimator draws nothing
     if m < 3: warnings.warn(f"LabelModel got {m} source(s): with fewer than 3 conditionally independent sources their accuracies are not identifiable; prefer MajorityLabelVoter or DawidSkene", stacklevel=2)
-    if n == 0: raise ValueError("L_train has no rows")
     fit_p = class_balance is None and Y_dev is None
     p = resolve_class_balance(k, class_balance, Y_dev)
     self.warmup_steps = warmup_epochs(n_epochs, lr_scheduler_config or {})  # as Snorkel reports it

@@ -181,8 +181,13 @@ class LabelingFunction:
     def __init__(self, name:str, f:Callable, resources:dict|None=None,
                  pre:Sequence[Preprocessor]|None=None,  # preprocessors run in order before `f`
                  cardinality:int|None=None):  # when given, labels >= cardinality are errors
+        if not isinstance(name, str): raise TypeError(f"a LabelingFunction's name must be a string, got {name!r} ({type(name).__name__})")
+        if not callable(f): raise TypeError(f"LF {name!r}: f must be a function of a data point, got {type(f).__name__}")
+        if resources is not None and not isinstance(resources, dict): raise TypeError(f"LF {name!r}: resources must be a dict of keyword arguments for f, got {type(resources).__name__}")
         self.name, self.f, self.resources = name, f, dict(resources or {})
         self.pre, self.cardinality = list(pre or []), cardinality
+        for i, q in enumerate(self.pre):
+            if not callable(q): raise TypeError(f"LF {name!r}: pre[{i}] must be a preprocessor, got {type(q).__name__}")
 
     def preprocess(self, x):
         "Run this LF's preprocessors, in order, on a copy of `x` (the caller's point is never changed)."

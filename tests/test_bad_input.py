@@ -112,6 +112,8 @@ def test_no_lfs_and_wrong_inputs():
         PandasLFApplier([])
     with pytest.raises(TypeError, match="LabelingFunction"):
         PandasLFApplier([lambda x: 1])
+    with pytest.raises(TypeError, match=r"got one LabelingFunction \('lf_sun'\): write \[lf_sun\]"):
+        PandasLFApplier(lf_sun)
     with pytest.raises(TypeError, match="DataFrame"):
         PandasLFApplier([lf_sun]).apply(DF.text, progress_bar=False)
 
@@ -191,6 +193,26 @@ def test_label_model_rejects_bad_L(make):
     sparse_bad = sp.csr_matrix(np.where(L == 1, 3, L + 1))  # stores label 2
     with pytest.raises(ValueError, match=r"values \[2\]"):
         make().fit(sparse_bad)
+
+
+@pytest.mark.parametrize("make", MODELS[:4])
+def test_nothing_to_fit(make):
+    "A model that learns from L refuses one with no rows or no sources, instead of returning its prior for every item."
+    L, _ = _toy()
+    with pytest.raises(ValueError, match="has no rows"):
+        make().fit(L[:0])
+    with pytest.raises(ValueError, match="has no columns"):
+        make().fit(L[:, :0])
+    assert make().fit(L).predict_proba(L[:0]).shape == (0, 2)  # predicting on no rows is fine
+
+
+def test_seed_checked_even_when_unused():
+    "LabelModel's committee draws nothing at random, yet a seed that could not seed anything is an error, not ignored."
+    L, _ = _toy()
+    for seed in ("a", 1.5, -1, True):
+        with pytest.raises(ValueError, match="seed must be a whole number"):
+            LabelModel(2).fit(L, seed=seed)
+    LabelModel(2).fit(L, seed=None); LabelModel(2).fit(L, seed=np.int64(4))
 
 
 @pytest.mark.parametrize("make", MODELS[:4])
