@@ -48,6 +48,10 @@ def aggregate_answers(answers, out, model:str="LabelModel", item_col:str="item",
                       label_col:str="label", probs:bool=False, workers=None, progress:bool=False) -> pd.DataFrame:
     "Read an answers CSV, aggregate it with `model`, write the labels (and worker quality) CSVs; returns the labels."
     if model not in MODELS: raise ValueError(f"unknown model {model!r}; choose from {list(MODELS)}")
+    targets = {"--out": Path(out).resolve(), **({"--workers": Path(workers).resolve()} if workers is not None else {})}
+    for flag, t in targets.items():
+        if t == Path(answers).resolve(): raise ValueError(f"{flag} {t.name} is the answers file itself: writing there would replace the answers; choose another file")
+    if len(set(targets.values())) < len(targets): raise ValueError(f"--out and --workers are the same file ({targets['--out'].name}): choose two files")
     df = read_answers(answers, item_col, worker_col, label_col, progress and Path(answers).is_file() and Path(answers).stat().st_size > _BIG)
     cols = dict(item_col=item_col, worker_col=worker_col, label_col=label_col)
     classes = answer_classes(df[label_col].to_numpy())

@@ -14,7 +14,7 @@ import scipy.sparse as sp
 
 # %% auto #0
 __all__ = ['ABSTAIN', 'to_sparse', 'to_dense', 'check_L', 'check_Y', 'votes', 'vote_counts', 'voted_rows', 'answer_table',
-           'plain_value', 'answer_classes', 'encode_answers', 'short_repr']
+           'plain_value', 'answer_classes', 'check_one_type', 'encode_answers', 'short_repr']
 
 # %% ../nbs/00_core.ipynb #a64f9f10
 ABSTAIN = -1  # the label of "no vote" in a dense label matrix
@@ -173,8 +173,19 @@ def answer_classes(labels, classes=None, cardinality:int|None=None) -> list:
     if unknown: raise ValueError(f"the answers hold label(s) {unknown[:5]} outside classes {classes[:10]}")
     if cardinality is not None and len(classes) != cardinality:
         raise ValueError(f"the answers have {len(classes)} classes {classes[:10]} but the model has cardinality {cardinality}; "
-                         f"use a model with cardinality {len(classes)}, or pass classes= with {cardinality} values")
+                         + (f"use a model with cardinality {len(classes)}, or " if len(classes) >= 2 else "")
+                         + f"pass classes= with {cardinality} values (classes nobody answered count too)")
     return classes
+
+def check_one_type(values, what:str):
+    "A ValueError if two distinct values print alike (1 and '1', from files of mixed types): they would silently be two classes, items or workers."
+    u = pd.Series(pd.unique(values))
+    if len(set(map(type, u))) < 2: return  # one type: distinct values print differently
+    shown = u.astype(str)
+    twins = shown.duplicated(keep=False)
+    if twins.any():
+        pairs = [f"{v!r} ({type(v).__name__})" for v in u[twins].head(4)]
+        raise ValueError(f"{what} holds values that look alike but differ in type: {', '.join(pairs)}; give the column one type (e.g. .astype(str))")
 
 def encode_answers(answers:pd.DataFrame,  # long table, one row per answer (see `answer_table`)
                    classes:Sequence|None=None,  # the classes in code order; default: from the labels
@@ -182,8 +193,10 @@ def encode_answers(answers:pd.DataFrame,  # long table, one row per answer (see 
                    item_col:str|None=None, worker_col:str|None=None, label_col:str|None=None):
     "(L as CSR of code + 1, items, workers, classes): the answer table as a label matrix and its mappings."
     t = answer_table(answers, item_col, worker_col, label_col)
+    if len(t) == 0: raise ValueError("the answer table has no rows")
     for c in t.columns:
         if t[c].isna().any(): raise ValueError(f"the answer table's {c!r} column is empty on {int(t[c].isna().sum())} row(s), e.g. row {int(np.flatnonzero(t[c].isna())[0])}")
+        if t[c].dtype == object: check_one_type(t[c], f"the answer table's {c!r} column")
     classes = answer_classes(t.label.to_numpy(), classes, cardinality)
     rows, items = pd.factorize(t.item, sort=False)
     cols, workers = pd.factorize(t.worker, sort=False)

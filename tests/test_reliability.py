@@ -140,7 +140,7 @@ def test_6_crowd_label_matrix_type_mismatch():
                                     (np.array([[0.7, 0.7], [0.5, 0.5]]), "sum to 1"),
                                     (np.array([-1, -1]), "no training items")])
 def test_7_transformer_refuses_bad_labels(Y, msg):
-    tc = TransformerClassifier(model="/nonexistent/model")  # loading it would fail differently
+    tc = TransformerClassifier(model="no-such-org/no-such-model")  # loading it would fail differently
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         with pytest.raises(ValueError, match=msg):
