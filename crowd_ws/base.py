@@ -221,6 +221,9 @@ def weak_ref(obj):
 
 def write_atomic(path:Path, write):
     "Call `write(file)` on a temporary file beside `path`, then move it into place."
+    path = Path(path)
+    if path.is_dir(): raise IsADirectoryError(f"{path} is a folder: give the name of a file to write")
+    if not path.parent.is_dir(): raise FileNotFoundError(f"no folder {path.parent} to write {path.name} in: create it first")
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
     try:
         with os.fdopen(fd, "wb") as f: write(f)

@@ -88,7 +88,7 @@ def download(url:str,  # where to read from (http(s):// or file://)
                           f"the download was discarded. {_HELP}")
         os.replace(tmp, dest)
     except (urllib.error.URLError, TimeoutError, ConnectionError) as e:
-        raise OSError(f"Could not download {dest.name} from {url} ({e}). {_HELP}") from e
+        raise OSError(f"Could not download {dest.name} into {dest.parent} (it is not there) from {url} ({e}). {_HELP}") from e
     finally:
         if os.path.exists(tmp): os.remove(tmp)
     return dest
