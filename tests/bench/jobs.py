@@ -127,6 +127,45 @@ def split_workers(L, size, seed=0):
     return sp.csr_matrix((v + 1, (r, new)), shape=(L.shape[0], new.max() + 1))
 
 
+THINNINGS = ("cap3", "cap5", "half_workers", "no_top_workers")
+
+
+def thin(L, kind, seed=0):
+    """The crowd set L (dense, -1 = abstain) with answers taken away, a stand-in for sets nobody tuned to: each item's
+    answers capped at 3 or 5 (a random choice), a random half of the workers removed, or the most active fifth of
+    the workers removed (deterministic)."""
+    rng = np.random.default_rng(seed)
+    r, c = np.nonzero(L != -1)
+    M = L.copy()
+    if kind in ("cap3", "cap5"):
+        order = np.lexsort((rng.random(len(r)), r))  # each item's answers in random order
+        rr = r[order]
+        first = np.r_[0, np.flatnonzero(np.diff(rr)) + 1]
+        rank = np.arange(len(rr)) - np.repeat(first, np.diff(np.r_[first, len(rr)]))
+        drop = order[rank >= int(kind[3:])]
+        M[r[drop], c[drop]] = -1
+    elif kind == "half_workers": M[:, rng.permutation(L.shape[1])[: L.shape[1] // 2]] = -1
+    elif kind == "no_top_workers": M[:, np.argsort(-(L != -1).sum(0), kind="stable")[: max(1, L.shape[1] // 5)]] = -1
+    else: raise ValueError(kind)
+    return M
+
+
+def job_thinned(spec):
+    "Accuracy of several of our models on one thinned crowd set (items left without answers are not scored)."
+    from crowd_ws import label_model as ours
+    ds = spec["dataset"]
+    L, y, k = load_weather_set(ds.split("_", 1)[1]) if ds.startswith("weather_") else load_crowd_set(ds)
+    if sp.issparse(L): L = np.asarray(L.todense()) - 1  # CSR of label + 1
+    M = thin(L, spec["kind"], spec["seed"])
+    keep = (M != -1).any(1)
+    M, y = M[keep], y[keep]
+    make = {"ours_mv": lambda: ours.MajorityLabelVoter(k), "ours_wawa": lambda: ours.Wawa(k), "ours_ds": lambda: ours.DawidSkene(k),
+            "ours_oc": lambda: ours.DawidSkene(k, confusion="one-coin"), "ours_mace": lambda: ours.DawidSkene(k, confusion="mace"),
+            "ours_lm": lambda: ours.LabelModel(k)}
+    return {"items": int(keep.sum()), "answers": int((M != -1).sum()),
+            **{m: accuracy(make[m]().fit(M).predict_proba(M), y, k) for m in spec["models"]}}
+
+
 # ---- models --------------------------------------------------------------------------------------------------
 
 def fit_predict(model, L_fit, L_pred, k, seed=0, Y_dev=None, L_dev=None):
@@ -391,7 +430,7 @@ def job_end_model_seeds(spec):
 
 
 JOBS = {"accuracy": job_accuracy, "label_model_speed": job_label_model_speed, "lf_compare": job_lf_compare,
-        "crowd_matrix": job_crowd_matrix, "pipeline": job_pipeline, "end_model_seeds": job_end_model_seeds}
+        "crowd_matrix": job_crowd_matrix, "pipeline": job_pipeline, "end_model_seeds": job_end_model_seeds, "thinned": job_thinned}
 
 if __name__ == "__main__":
     spec = json.loads(sys.argv[1])
