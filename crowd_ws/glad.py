@@ -67,6 +67,7 @@ def _em(self:GLAD, L, alpha, fit_alpha:bool, progress_bar:bool=False):
     if is_dask(L): raise ValueError("GLAD keeps one difficulty per item: fit it on an in-memory L (numpy or scipy.sparse), not a Dask array")
     n, m, r, c, a = votes(L)
     k = self.cardinality
+    if len(r) == 0: return np.full((n, k), 1 / k), alpha, np.zeros(n), 0  # no votes: nothing to learn, the uniform prior
     T, b, prev = vote_shares(vote_counts(L, k).astype(float), k), np.zeros(n), -np.inf
     for it in tqdm(range(self.n_iter), disable=not progress_bar, desc="GLAD EM"):
         x = minimize(glad_objective, np.concatenate([alpha, b]), args=(r, c, T[r, a], n, m, k, self.prior_sd, fit_alpha),
