@@ -190,9 +190,12 @@ def _train_rows(Y, L, drop_unlabeled:bool) -> np.ndarray:
         if L.shape[0] != len(Y): raise ValueError(f"L has {L.shape[0]} rows but there are {len(Y)} items")
         voted = np.zeros(len(Y), bool); voted[votes(L)[2]] = True; keep &= voted
     if not keep.any(): raise ValueError("no training items (all unlabeled or abstained, or empty input)")
-    present = np.unique(Y[keep]) if Y.ndim == 1 else np.flatnonzero(Y[keep].sum(0) > 1e-8)
-    if len(present) < 2: raise ValueError(f"every training label is class {present[0]}: a classifier needs examples of at least two classes")
+    _two_classes(np.unique(Y[keep]) if Y.ndim == 1 else np.flatnonzero(Y[keep].sum(0) > 1e-8))
     return keep
+
+def _two_classes(present):
+    "A ValueError unless the training labels hold at least two classes."
+    if len(present) < 2: raise ValueError(f"every training label is class {present[0]}: a classifier needs examples of at least two classes")
 
 def _one_hot(Y, cardinality:int|None) -> np.ndarray:
     "Probabilistic labels as they are; hard labels (no -1 left) one-hot with `cardinality` (default: max + 1) classes."
@@ -232,7 +235,9 @@ class SklearnEndModel(_EndModel):
     def fit(self, X, Y, L=None, drop_unlabeled:bool=True):
         "Fit on X and labels Y (hard, or probabilistic: their argmax)."
         X, Y = self._prep_fit(X, Y, L, drop_unlabeled)
-        self.estimator.fit(X, probs_to_preds(Y) if Y.ndim == 2 else Y)
+        y = probs_to_preds(Y) if Y.ndim == 2 else Y
+        _two_classes(np.unique(y))  # soft labels of two classes can still argmax to one
+        self.estimator.fit(X, y)
         self.classes_ = self.estimator.classes_
         return self
     def predict_proba(self, X) -> np.ndarray:
