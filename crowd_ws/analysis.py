@@ -122,6 +122,7 @@ def lf_summary(self:LFAnalysis, Y=None,  # gold labels, -1 = unknown: adds Corre
     if est_weights is not None:
         w = np.asarray(est_weights, float)
         if w.shape != (self.m,): raise ValueError(f"est_weights must have one entry per LF ({self.m}), got shape {w.shape}")
+        if not np.isfinite(w).all(): raise ValueError(f"est_weights has NaN or infinite entries at LF(s) {np.flatnonzero(~np.isfinite(w)).tolist()}")
         d["Learned Weight"] = w
     return pd.DataFrame(d, index=None if self.lfs is None else pd.Index([lf.name for lf in self.lfs]))
 

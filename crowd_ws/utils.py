@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from .analysis import Scorer, filter_labels, metric_score, probs_to_preds, to_int_label_array
+from .base import check_cardinality, check_number
 from .core import check_L, voted_rows
 
 # %% auto #0
@@ -56,6 +57,8 @@ def filter_unlabeled_dataframe(X:pd.DataFrame, y, L):
 # %% ../nbs/11_utils.ipynb #0cf8c469
 def generate_simple_label_matrix(n:int, m:int, cardinality:int, abstain_multiplier:float=1.0, seed:int|None=None):
     "(P, Y, L): per-source conditional tables (m, k + 1, k), true classes (n,), and label matrix (n, m)."
+    check_number("n", n, lo=0, integer=True); check_number("m", m, lo=1, integer=True); check_cardinality(cardinality)
+    check_number("abstain_multiplier", abstain_multiplier, lo=0)
     rng = np.random.default_rng(seed) if seed is not None else np.random.mtrand._rand
     k = cardinality
     P = rng.random((m, k + 1, k))
