@@ -114,6 +114,12 @@ def to_long(L):
     return pd.DataFrame({"task": r, "worker": c, "label": L[r, c]})
 
 
+def rank_within(keys):
+    "Each element's position within its run of equal keys (keys sorted): [5, 5, 7, 7, 7] -> [0, 1, 0, 1, 2]."
+    first = np.r_[0, np.flatnonzero(np.diff(keys)) + 1]
+    return np.arange(len(keys)) - np.repeat(first, np.diff(np.r_[first, len(keys)]))
+
+
 def split_workers(L, size, seed=0):
     "The same votes with each worker's answers dealt at random to new workers of at most `size` answers: CSR, label + 1."
     rng = np.random.default_rng(seed)
@@ -121,8 +127,7 @@ def split_workers(L, size, seed=0):
     v = L[r, c]
     order = np.lexsort((rng.random(len(r)), c))  # each worker's answers in random order
     r, c, v = r[order], c[order], v[order]
-    first = np.r_[0, np.flatnonzero(np.diff(c)) + 1]
-    rank = np.arange(len(c)) - np.repeat(first, np.diff(np.r_[first, len(c)]))  # position within its worker
+    rank = rank_within(c)  # position within its worker
     new = np.unique(c.astype(np.int64) * (rank.max() + 1) + rank // size, return_inverse=True)[1]
     return sp.csr_matrix((v + 1, (r, new)), shape=(L.shape[0], new.max() + 1))
 
@@ -139,10 +144,7 @@ def thin(L, kind, seed=0):
     M = L.copy()
     if kind in ("cap3", "cap5"):
         order = np.lexsort((rng.random(len(r)), r))  # each item's answers in random order
-        rr = r[order]
-        first = np.r_[0, np.flatnonzero(np.diff(rr)) + 1]
-        rank = np.arange(len(rr)) - np.repeat(first, np.diff(np.r_[first, len(rr)]))
-        drop = order[rank >= int(kind[3:])]
+        drop = order[rank_within(r[order]) >= int(kind[3:])]
         M[r[drop], c[drop]] = -1
     elif kind == "half_workers": M[:, rng.permutation(L.shape[1])[: L.shape[1] // 2]] = -1
     elif kind == "no_top_workers": M[:, np.argsort(-(L != -1).sum(0), kind="stable")[: max(1, L.shape[1] // 5)]] = -1

@@ -149,7 +149,7 @@ def report_thinned(res):
              "Sets nobody tuned to cannot be shipped with the library, so the 10 crowd sets are made into new ones by taking "
              "answers away: each item's answers capped at 3 or 5 (chosen at random), a random half of the workers removed, or "
              "the most active fifth of the workers removed (`jobs.thin`; seeds 0 and 1 where random). Items left without "
-             "answers are not scored. Our models only (Crowd-Kit's agree with theirs, section 1).", "",
+             "answers are not scored. Our models only: Crowd-Kit's implementations of the same models agree with them (section 1).", "",
              "| thinning | sets x seeds | " + " | ".join(NAMES[m] for m in THIN_MODELS) + " | LabelModel - MV (mean) | LabelModel more than 1 point below MV |",
              "|---" * (len(THIN_MODELS) + 4) + "|"]
     for t in jobs.THINNINGS + ("all",):
