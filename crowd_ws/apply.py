@@ -186,6 +186,9 @@ class DaskLFApplier(PandasLFApplier):
         import dask
         if not hasattr(ddf, "to_delayed"): raise TypeError(f"DaskLFApplier.apply needs a Dask DataFrame, got {type(ddf).__name__}; use PandasLFApplier for a pandas DataFrame")
         if client is not None and scheduler is not None: raise ValueError(f"pass a client or a scheduler ({scheduler!r}), not both")
+        if isinstance(scheduler, str):
+            from dask.base import named_schedulers
+            if scheduler not in {*named_schedulers, "distributed"}: raise ValueError(f"scheduler {scheduler!r} is not a Dask scheduler: use one of {sorted({*named_schedulers, 'distributed'})}")
         if client is None and scheduler is None:
             try:
                 from dask.distributed import default_client
