@@ -79,6 +79,13 @@ def _get_field(x, name:str):
     "Field `name` of a data point: an item of a dict or pandas Series, else an attribute."
     return x[name] if isinstance(x, (dict, pd.Series)) else getattr(x, name)
 
+def _check_pre(pre, owner:str) -> list:
+    "The preprocessors `pre` as a list, each checked to be callable (`owner` names who holds them in the error)."
+    pre = list(pre or [])
+    for i, q in enumerate(pre):
+        if not callable(q): raise TypeError(f"{owner}: pre[{i}] must be a preprocessor, got {type(q).__name__}")
+    return pre
+
 def _set_field(x, name:str, v):
     "Set field `name` of a data point (an item of a dict or pandas Series, else an attribute)."
     if isinstance(x, (dict, pd.Series)): x[name] = v
@@ -100,9 +107,7 @@ class Preprocessor:
             raise TypeError(f"Preprocessor {name!r} needs a function f(x) -> x, or a subclass that defines run(**fields)")
         if f is not None and (field_names or mapped_field_names):
             raise ValueError(f"Preprocessor {name!r}: field_names and mapped_field_names are for a subclass's run(), not for f")
-        self.name, self.f, self.pre, self.memoize, self.maxsize = name, f, list(pre or []), memoize, maxsize
-        for i, q in enumerate(self.pre):
-            if not callable(q): raise TypeError(f"Preprocessor {name!r}: pre[{i}] must be a preprocessor, got {type(q).__name__}")
+        self.name, self.f, self.pre, self.memoize, self.maxsize = name, f, _check_pre(pre, f"Preprocessor {name!r}"), memoize, maxsize
         self.memoize_key = memoize_key or _content_key
         if f is None:
             self.field_names = dict(field_names) if field_names is not None else {p: p for p in inspect.signature(self.run).parameters}
@@ -185,9 +190,7 @@ class LabelingFunction:
         if not callable(f): raise TypeError(f"LF {name!r}: f must be a function of a data point, got {type(f).__name__}")
         if resources is not None and not isinstance(resources, dict): raise TypeError(f"LF {name!r}: resources must be a dict of keyword arguments for f, got {type(resources).__name__}")
         self.name, self.f, self.resources = name, f, dict(resources or {})
-        self.pre, self.cardinality = list(pre or []), cardinality
-        for i, q in enumerate(self.pre):
-            if not callable(q): raise TypeError(f"LF {name!r}: pre[{i}] must be a preprocessor, got {type(q).__name__}")
+        self.pre, self.cardinality = _check_pre(pre, f"LF {name!r}"), cardinality
 
     def preprocess(self, x):
         "Run this LF's preprocessors, in order, on a copy of `x` (the caller's point is never changed)."
