@@ -26,8 +26,9 @@ from .optim import lr_schedule, make_optimizer, warmup_epochs
 # %% auto #0
 __all__ = ['ESTIMATORS', 'SELECT', 'COMMITTEE', 'COMMITTEE_VB', 'overlap_block', 'overlap_stats', 'overlap_matrix',
            'mu_loss_grad', 'break_symmetry', 'log_mu', 'smooth_p', 'em_polish', 'vote_rates', 'choose_estimator',
-           'mu_from_theta', 'fit_members', 'members_block', 'LabelModel', 'TrainConfig', 'BaseLabelModel', 'DawidSkene',
-           'GLAD', 'MajorityClassVoter', 'MajorityLabelVoter', 'RandomVoter', 'Wawa', 'dawid_skene_posterior']
+           'source_votes', 'one_sided_share', 'mu_from_theta', 'fit_members', 'members_block', 'LabelModel',
+           'TrainConfig', 'BaseLabelModel', 'DawidSkene', 'GLAD', 'MajorityClassVoter', 'MajorityLabelVoter',
+           'RandomVoter', 'Wawa', 'dawid_skene_posterior']
 
 # %% ../nbs/08_label_model.ipynb #6ccffd44
 _all_ = ["BaseLabelModel", "DawidSkene", "GLAD", "MajorityClassVoter", "MajorityLabelVoter", "RandomVoter", "Wawa", "dawid_skene_posterior"]
@@ -146,12 +147,21 @@ def choose_estimator(L, k:int, p=None, seed:int=0, folds:int=3, max_items:int=20
 
 def _source_votes(block, ws): return ((block != -1).sum(0),)
 
+def source_votes(L, k:int) -> np.ndarray:
+    "Votes cast by each source (column) of a prepared L."
+    return np.bincount(L.indices[L.data != 0], minlength=L.shape[1]) if sp.issparse(L) else map_reduce(L, k, _source_votes)[0]
+
+def one_sided_share(log_theta, voted) -> float:
+    "The share of all votes cast by one-sided sources: those whose rates in log theta (k_vote, m, k_true) do not sum to 1 over the votes."
+    sided = ~np.isclose(np.exp(log_theta).sum(0), 1).all(1)
+    return float(np.asarray(voted, float)[sided].sum() / max(np.sum(voted), 1))
+
 def mu_from_theta(L, log_theta, voted=None) -> np.ndarray:
     "mu (m*k, k) from log theta (k_vote, m, k_true): sources that vote several classes get confusion x vote rate (`voted`: votes per source, if known)."
     n, m = L.shape
     theta = np.exp(log_theta)
     rate = theta.sum(0, keepdims=True)  # 1 for confusions; a firing rate below 1 for one-sided sources
-    if voted is None: voted = np.bincount(L.indices[L.data != 0], minlength=m) if sp.issparse(L) else map_reduce(L, theta.shape[0], _source_votes)[0]
+    if voted is None: voted = source_votes(L, theta.shape[0])
     cover = np.asarray(voted, float) / max(n, 1)
     mu = np.where(np.isclose(rate, 1), theta * cover[None, :, None], theta)
     return mu.transpose(1, 0, 2).reshape(-1, theta.shape[0])
@@ -180,7 +190,7 @@ def members_block(block, ws, lps, lts, vws, k:int) -> np.ndarray:
 # %% ../nbs/08_label_model.ipynb #a539911d
 class LabelModel(BaseLabelModel):
     "Label model: a committee's mean posterior (default), held-out choice ('select'), matrix completion ('mc', Ratner et al., AAAI 2019) or one member by name."
-    _params = ("cardinality", "verbose", "device", "estimator", "estimator_")
+    _params = ("cardinality", "verbose", "device", "estimator", "estimator_", "class_balance_from_")
     _arrays = ("_mu", "_p", "_lps", "_lts", "_vws")
     def __init__(self, cardinality:int=2, verbose:bool=False, device:str="cpu",
                  estimator:str="auto"):  # "auto" (a committee), "select" (held-out vote likelihood), or one of ESTIMATORS
@@ -210,6 +220,7 @@ class LabelModel(BaseLabelModel):
             raise ValueError(f"{path}: parameter shapes {self._mu.shape}, {self._p.shape} do not fit cardinality {k}")
         if (self._p <= 0).any() or not np.isclose(self._p.sum(), 1): raise ValueError(f"{path}: the class balance must be positive and sum to 1")
         if ((self._mu < 0) | (self._mu > 1)).any(): raise ValueError(f"{path}: mu must hold probabilities in [0, 1]")
+        if not hasattr(self, "class_balance_from_"): self.class_balance_from_ = None  # a file from before it was kept: not known
         if not hasattr(self, "_lps"):  # a file from before committees: its one estimator
             lt = log_mu(self._mu, k) if self.estimator_ == "mc" else np.log(np.maximum(self._mu, 1e-300)).reshape(-1, k, k).transpose(1, 0, 2)
             self._lps, self._lts, self._vws = np.log(self._p)[None], lt[None], np.zeros((0, self._mu.shape[0] // k))
@@ -344,14 +355,20 @@ def fit(self:LabelModel, L_train, Y_dev=None, class_balance=None, n_epochs:int=1
     if m < 3: warnings.warn(f"LabelModel got {m} source(s): with fewer than 3 conditionally independent sources their accuracies are not identifiable; prefer MajorityLabelVoter or DawidSkene", stacklevel=2)
     fit_p = class_balance is None and Y_dev is None
     p = resolve_class_balance(k, class_balance, Y_dev)
+    self.class_balance_from_ = "votes" if fit_p else "class_balance" if class_balance is not None else "Y_dev"
     self.warmup_steps = warmup_epochs(n_epochs, lr_scheduler_config or {})  # as Snorkel reports it
     self.train_config = TrainConfig(n_epochs=n_epochs, lr=lr, l2=l2, optimizer=optimizer, optimizer_config=optimizer_config, lr_scheduler=lr_scheduler,
                                     lr_scheduler_config=lr_scheduler_config, prec_init=prec_init, seed=seed, log_freq=log_freq, mu_eps=mu_eps)
     self.estimator_, self.selection_, members = self._choose(L_train, None if fit_p else p, seed, mc_kw, L_dev, Y_dev)
     if self.estimator_ == "mc": mu, self._p = self._fit_mc(L_train, p, fit_p, seed=seed, progress_bar=progress_bar, **mc_kw)
     else:
-        self._lps, self._lts, self._vws, for_mu = members or fit_members(L_train, k, self.estimator_, None if fit_p else p, seed, mc_kw)
-        mu, self._p = mu_from_theta(L_train, *for_mu), np.exp(self._lps).mean(0)  # a committee's mu: its Dawid-Skene member's
+        self._lps, self._lts, self._vws, (lt_mu, voted) = members or fit_members(L_train, k, self.estimator_, None if fit_p else p, seed, mc_kw)
+        voted = source_votes(L_train, k) if voted is None else voted
+        if fit_p and (share := one_sided_share(lt_mu, voted)) >= 0.5:  # the class balance cannot be learned from these votes
+            self._lps, self.class_balance_from_ = np.full_like(self._lps, -np.log(k)), "uniform"
+            self._log(f"class balance: uniform ({share:.0%} of the votes come from sources that vote one class only, whose firing rates "
+                      "the class balance cannot be told apart from); pass class_balance or Y_dev to set it")
+        mu, self._p = mu_from_theta(L_train, lt_mu, voted), np.exp(self._lps).mean(0)  # a committee's mu: its Dawid-Skene member's
     self._mu = mu if mu_eps is None else np.clip(mu, mu_eps, 1 - mu_eps)
     if self.estimator_ == "mc": self._lps, self._lts, self._vws = np.log(self._p)[None], log_mu(self._mu, k)[None], np.zeros((0, m))
     self._cover, self._L_train = None, weak_ref(L_in)  # vote rates: computed from L_train when first asked for
