@@ -116,7 +116,7 @@ def vote_rates(L, mu, p, k:int, steps:int=3) -> np.ndarray:
     return cover
 
 # %% ../nbs/08_label_model.ipynb #b9f09c61
-ESTIMATORS = ("mc", "ds", "one-coin", "pooled", "mace", "hierarchical")
+ESTIMATORS = ("mc", "ds", "one-coin", "pooled", "mace", "hierarchical", "mv", "wawa")
 SELECT = ESTIMATORS[:4]  # the candidates of estimator="select", in order of preference
 
 def _candidate(L, k:int, name:str, p, seed:int, fit_kw:dict):
@@ -171,7 +171,11 @@ COMMITTEE = ("ds", "hierarchical", "mace")  # the EM members of estimator="auto"
 COMMITTEE_VB = (True, False, True)  # variational Bayes for Dawid-Skene and MACE; the hierarchical prior already shrinks
 
 def fit_members(L, k:int, name:str, p, seed:int, fit_kw:dict):
-    "(log priors (r, k), log thetas (r, k_vote, m, k_true), vote weights (s, m), mu_from_theta's log theta and votes) of the members `name` averages."
+    "(log priors (r, k), log thetas (r, k_vote, m, k_true), vote weights (s, m), mu_from_theta's log theta and votes) of the members `name` averages (r = 0: lps holds the class balance alone)."
+    if name in ("mv", "wawa"):  # vote shares alone; mu: the sources' confusions against the majority vote (EM's first pass)
+        [(lp, lt, _)], sided, (agree, voted) = ds_em(L, k, ["full"], n_iter=0, prior_votes=float(k))
+        w = np.ones(L.shape[1]) if name == "mv" else agreement_weights(agree, voted)
+        return (lp if p is None else np.log(p))[None], np.zeros((0, *lt.shape)), w[None], (normalised_theta(lt, sided), voted)
     if name != "auto":
         lp, lt = _candidate(L, k, name, p, seed, fit_kw)
         return lp[None], lt[None], np.zeros((0, L.shape[1])), (lt, None)
@@ -183,9 +187,9 @@ def fit_members(L, k:int, name:str, p, seed:int, fit_kw:dict):
 def members_block(block, ws, lps, lts, vws, k:int) -> np.ndarray:
     "The mean of the members' posteriors on one block: EM members (log prior, log theta) and weighted votes."
     Is = indicators(block, k, ws)  # once for every member
-    P = posterior_many(Is, lps, lts)[0].sum(1)
+    P = posterior_many(Is, lps, lts)[0].sum(1) if len(lts) else 0.0
     if len(vws): P = P + weighted_shares(Is, vws.T.astype(np.float32), np.exp(lps).mean(0)).sum(1)  # no votes: the class balance
-    return P / (len(lps) + len(vws))
+    return P / (len(lts) + len(vws))
 
 # %% ../nbs/08_label_model.ipynb #a539911d
 class LabelModel(BaseLabelModel):
