@@ -168,6 +168,72 @@ def job_thinned(spec):
             **{m: accuracy(make[m]().fit(M).predict_proba(M), y, k) for m in spec["models"]}}
 
 
+# LF matrices nobody tuned to: threshold rules on scikit-learn's bundled tables (the second failure family of #12)
+
+
+def load_table(name):
+    "(X, y): a scikit-learn bundled table by name ('digits', 'breast_cancer', ...), or make_classification with k classes ('synthetic<k>')."
+    from sklearn import datasets
+    if name.startswith("synthetic"):
+        k = int(name[len("synthetic"):])
+        return datasets.make_classification(4000, 40, n_informative=8, n_redundant=4, n_classes=k, n_clusters_per_class=2,
+                                            class_sep=2.0, random_state=k)
+    d = getattr(datasets, f"load_{name}")()
+    return d.data, d.target
+
+
+def lf_set(table, n_lfs, conds, seed, targets="random", design=150, min_precision=0.6, min_coverage=0.03):
+    """A WRENCH-like label set from a table: one-sided LFs "vote class c when x_j > t (and x_j' < t' ...)", each
+    rule grown greedily (`conds` conditions) for the highest precision on a labelled design sample of `design` train
+    rows, kept if that precision is at least `min_precision`. Rules on the same features overlap, so LF errors are
+    correlated, as hand-written LFs' are. `targets`: each LF's class drawn at random (classes with no good rule end
+    up with no LF) or in turn ("round"). Returns ({"train"|"valid"|"test": (L, y)}, k, the LFs' classes); 55/15/30 split."""
+    X, y = load_table(table)
+    k = int(y.max()) + 1
+    rng = np.random.default_rng(seed)
+    idx = rng.permutation(len(y))
+    cut = [int(0.55 * len(y)), int(0.7 * len(y))]
+    parts = dict(zip(("train", "valid", "test"), np.split(idx, cut)))
+    des = rng.choice(parts["train"], min(design, len(parts["train"])), replace=False)
+    Xd, yd = X[des], y[des]
+    lfs, tries = [], 0
+    while len(lfs) < n_lfs and tries < 50 * n_lfs:
+        tries += 1
+        c = (len(lfs) + tries // 20) % k if targets == "round" else int(rng.integers(k))
+        rule, fires = [], np.ones(len(yd), bool)
+        for j in rng.choice(X.shape[1], conds, replace=False):
+            best = None
+            for t in np.unique(np.quantile(Xd[:, j], [0.1, 0.2, 0.3, 0.5, 0.7, 0.8, 0.9])):
+                for sign in (1, -1):
+                    f = fires & (sign * Xd[:, j] > sign * t)
+                    if f.mean() < min_coverage: continue
+                    if best is None or (yd[f] == c).mean() > best[0]: best = ((yd[f] == c).mean(), (int(j), float(t), sign), f)
+            if best is None: break
+            rule.append(best[1]); fires = best[2]
+        if len(rule) == conds and (yd[fires] == c).mean() >= min_precision: lfs.append((c, rule))
+    def apply(Xs):
+        L = np.full((len(Xs), len(lfs)), -1)
+        for i, (c, rule) in enumerate(lfs):
+            fires = np.ones(len(Xs), bool)
+            for j, t, sign in rule: fires &= sign * Xs[:, j] > sign * t
+            L[fires, i] = c
+        return L
+    return {part: (apply(X[ix]), y[ix]) for part, ix in parts.items()}, k, [c for c, _ in lfs]
+
+
+def job_lfsets(spec):
+    "Accuracy on the test split of one generated LF set: ours and Snorkel's LabelModel without dev labels and with them."
+    sets, k, classes = lf_set(spec["table"], spec["n_lfs"], spec["conds"], spec["seed"], spec["targets"])
+    (L, _), (L_dev, Y_dev), (L_test, y) = sets["train"], sets["valid"], sets["test"]
+    out = {"lfs": len(classes), "classes_with_lfs": len(set(classes)), "k": k, "coverage": float((L_test != -1).any(1).mean())}
+    if not classes: return out
+    for m in spec["models"]:
+        dev = m.endswith("_dev")
+        base = m[:-4] if dev else m
+        out[m] = accuracy(fit_predict(base, L, L_test, k, Y_dev=Y_dev if dev else None, L_dev=L_dev if dev else None), y, k)
+    return out
+
+
 # ---- models --------------------------------------------------------------------------------------------------
 
 def fit_predict(model, L_fit, L_pred, k, seed=0, Y_dev=None, L_dev=None):
@@ -431,7 +497,7 @@ def job_end_model_seeds(spec):
     return {"accuracies": accs}
 
 
-JOBS = {"accuracy": job_accuracy, "label_model_speed": job_label_model_speed, "lf_compare": job_lf_compare,
+JOBS = {"lfsets": job_lfsets, "accuracy": job_accuracy, "label_model_speed": job_label_model_speed, "lf_compare": job_lf_compare,
         "crowd_matrix": job_crowd_matrix, "pipeline": job_pipeline, "end_model_seeds": job_end_model_seeds, "thinned": job_thinned}
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """Run every benchmark and write tests/bench/RESULTS.md.
 
-    python tests/bench/run.py --quick     # under 10 minutes on 2 cores -> tests/bench/RESULTS.md
-    python tests/bench/run.py --full      # everything: all sizes, all peers, long time limits (about 25 minutes)
+    python tests/bench/run.py --quick     # about 15 minutes on 2 cores -> tests/bench/RESULTS.md
+    python tests/bench/run.py --full      # everything: all sizes, all peers, long time limits (about 30 minutes)
                                           # -> tests/bench/RESULTS_full.md
 
 Needs the `bench` extra (snorkel, crowd-kit) and ../shared/data beside the clone. Every measurement runs in its
@@ -165,6 +165,52 @@ def report_thinned(res):
                   f"points on average (worst {100 * min(r['ours_lm'] - b for (_, r), b in zip(ok, best)):+.1f}). "
                   f"More than 1 point below majority vote on {len(below)} of {len(ok)}"
                   + (": " + "; ".join(f"{s['dataset']} {s['kind']} seed {s['seed']} ({100 * (r['ours_lm'] - r['ours_mv']):+.1f})" for s, r in below) if below else "") + "."]
+    if failed: lines += ["", "Failed: " + "; ".join(failed)]
+    return lines
+
+
+LFSET_MODELS = ["ours_mv", "ours_wawa", "ours_ds", "ours_lm", "snorkel_lm", "ours_lm_dev", "snorkel_lm_dev"]
+LFSET_NAMES = {"ours_lm_dev": "LabelModel (ours), dev labels", "snorkel_lm_dev": "Snorkel LabelModel, dev labels"}
+LFSET_CASES = [("digits", 40, 1), ("digits", 160, 1), ("digits", 60, 2), ("breast_cancer", 30, 1), ("synthetic2", 30, 1), ("synthetic3", 50, 1),
+               ("synthetic4", 30, 2), ("synthetic5", 50, 2), ("synthetic6", 80, 1), ("synthetic9", 160, 2)]  # (table, LFs, conditions)
+
+
+def section_lfsets(quick):
+    "Generated LF matrices (jobs.lf_set): 10 tables x LF budgets, LF classes at random or in turn; 1 seed (quick) or 3."
+    specs = [dict(job="lfsets", table=t, n_lfs=n, conds=c, seed=s, targets=g, models=LFSET_MODELS)
+             for t, n, c in LFSET_CASES for g in ("random", "round") for s in ((0,) if quick else (0, 1, 2))]
+    with ThreadPoolExecutor(2) as ex:
+        res = list(ex.map(lambda s: run_job(s, 120 if quick else 600), specs))
+    for s, r in zip(specs, res): log(f"  lfsets {s['table']:<14} {s['n_lfs']:>3} {s['targets']:<6} {s['seed']} {r.get('ours_lm', r.get('error'))}")
+    return {"specs": specs, "results": res}
+
+
+def report_lfsets(res):
+    ok = [(s, r) for s, r in zip(res["specs"], res["results"]) if "error" not in r and "ours_lm" in r]
+    failed = [f"{s['table']} {s['n_lfs']} {s['targets']} seed {s['seed']}: {r['error']}" for s, r in zip(res["specs"], res["results"]) if "error" in r]
+    name = lambda m: LFSET_NAMES.get(m, NAMES.get(m, m))
+    lines = ["## 1d. Robustness: generated LF matrices", "",
+             "WRENCH-like label sets nobody tuned to, made from scikit-learn's bundled tables with 500 rows or more (digits, breast cancer) "
+             "and `make_classification` (4,000 rows; 2 to 9 classes): one-sided threshold LFs (\"class c when x_j > t\", one or two "
+             "conditions) grown for precision on 150 labelled training rows and kept at 60% or more, so that LFs on the same "
+             "features err together; each LF's class drawn at random (classes with no good rule get no LF) or in turn; "
+             + ("3 seeds " if len({s['seed'] for s in res['specs']}) > 1 else "seed 0 (3 seeds with `--full`) ") +
+             "(`jobs.lf_set`). Fitted on the train split (55%), scored on test (30%); the dev-label columns also get the valid "
+             "split's votes and labels (15%). Items no LF covers count, with ties broken as in section 1.", "",
+             "| LF classes | sets | mean LFs | test coverage | " + " | ".join(name(m) for m in LFSET_MODELS) + " | LabelModel - MV: no dev / dev | LabelModel more than 1 point below MV: no dev / dev |",
+             "|---" * (len(LFSET_MODELS) + 6) + "|"]
+    for g in ("random", "round", "all"):
+        rs = [r for s, r in ok if g in ("all", s["targets"])]
+        if not rs: continue
+        gaps = [[r[m] - r["ours_mv"] for r in rs] for m in ("ours_lm", "ours_lm_dev")]
+        lines.append(f"| {'**all**' if g == 'all' else {'random': 'at random', 'round': 'in turn'}[g]} | {len(rs)} | {np.mean([r['lfs'] for r in rs]):.0f} | "
+                     f"{np.mean([r['coverage'] for r in rs]):.2f} | " + " | ".join(f"{np.mean([r[m] for r in rs]):.3f}" for m in LFSET_MODELS)
+                     + f" | {100 * np.mean(gaps[0]):+.1f} / {100 * np.mean(gaps[1]):+.1f} | {sum(x < -0.01 for x in gaps[0])} / {sum(x < -0.01 for x in gaps[1])} |")
+    lines += ["", "By table (all LF budgets, both ways of choosing LF classes, all seeds):", "",
+              "| table | classes | sets | " + " | ".join(name(m) for m in LFSET_MODELS) + " |", "|---" * (len(LFSET_MODELS) + 3) + "|"]
+    for t in dict.fromkeys(s["table"] for s, _ in ok):
+        rs = [r for s, r in ok if s["table"] == t]
+        lines.append(f"| {t} | {rs[0]['k']} | {len(rs)} | " + " | ".join(f"{np.mean([r[m] for r in rs]):.3f}" for m in LFSET_MODELS) + " |")
     if failed: lines += ["", "Failed: " + "; ".join(failed)]
     return lines
 
@@ -447,15 +493,15 @@ def report_end(e):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     g = ap.add_mutually_exclusive_group()
-    g.add_argument("--quick", action="store_true", help="under 10 minutes (default)")
+    g.add_argument("--quick", action="store_true", help="about 15 minutes (default)")
     g.add_argument("--full", action="store_true", help="all sizes and peers, long time limits")
-    ap.add_argument("--only", default="", help="comma-separated sections: accuracy,split,thinned,lf,pipeline,speed,end")
+    ap.add_argument("--only", default="", help="comma-separated sections: accuracy,split,thinned,lfsets,lf,pipeline,speed,end")
     ap.add_argument("--out", default=None, help="where to write the report (default: RESULTS.md, or RESULTS_full.md with --full)")
     args = ap.parse_args()
     quick = not args.full
     only = set(filter(None, args.only.split(",")))
     sections = [("accuracy", section_accuracy, report_accuracy), ("split", section_split, report_split),
-                ("thinned", section_thinned, report_thinned), ("lf", section_lf, report_lf),
+                ("thinned", section_thinned, report_thinned), ("lfsets", section_lfsets, report_lfsets), ("lf", section_lf, report_lf),
                 ("speed", section_speed, report_speed), ("pipeline", section_pipeline, report_pipeline)]
     if not quick: sections.append(("end", section_end_model, report_end))
     t0 = time.time()
