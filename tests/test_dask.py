@@ -96,7 +96,7 @@ def test_pandas_parallel_applier_in_processes():
 def test_dask_label_models_match_in_memory(client):
     c = make_crowd(20_000, 12, cardinality=3, seed=2)
     Ld = da.from_array(c.L, chunks=(2_500, 12))
-    for est in ("auto", "mc"):  # the default committee and matrix completion both stream
+    for est in ("auto", "mc", "mv", "wawa"):  # the default committee, matrix completion and the vote-share members all stream
         lm, lm_d = LabelModel(3, estimator=est).fit(c.L, seed=0), LabelModel(3, estimator=est).fit(Ld, seed=0)
         assert lm_d.estimator_ == est
         np.testing.assert_allclose(lm_d.confusions_, lm.confusions_, rtol=1e-4, atol=1e-7)
@@ -104,6 +104,12 @@ def test_dask_label_models_match_in_memory(client):
         assert isinstance(P, da.Array)
         np.testing.assert_allclose(P.compute(), lm.predict_proba(c.L), atol=1e-5)
     assert LabelModel(3, estimator="select").fit(Ld, seed=0).estimator_ == "mc"  # choosing needs rows in memory
+    rng = np.random.default_rng(0)  # LFs voting one class each: the class balance is assumed uniform on a Dask L too
+    y, t = rng.integers(3, size=4_000), np.array([0, 0, 0, 1, 1, 1])
+    L_lf = np.where(rng.random((4_000, 6)) < np.where(y[:, None] == t[None], 0.5, 0.06), t[None], -1)
+    lm, lm_d = LabelModel(3).fit(L_lf), LabelModel(3).fit(da.from_array(L_lf, chunks=(1_000, 6)))
+    assert lm.class_balance_from_ == lm_d.class_balance_from_ == "uniform"
+    np.testing.assert_allclose(lm_d.predict_proba(da.from_array(L_lf, chunks=(1_000, 6))).compute(), lm.predict_proba(L_lf), atol=1e-5)
     ds, ds_d = DawidSkene(3).fit(c.L), DawidSkene(3).fit(Ld)
     assert ds.n_iter_ == ds_d.n_iter_
     np.testing.assert_allclose(ds_d.predict_proba(Ld).compute(), ds.predict_proba(c.L), atol=1e-5)
