@@ -225,7 +225,7 @@ def job_lfsets(spec):
     "Accuracy on the test split of one generated LF set: ours and Snorkel's LabelModel without dev labels and with them."
     sets, k, classes = lf_set(spec["table"], spec["n_lfs"], spec["conds"], spec["seed"], spec["targets"])
     (L, _), (L_dev, Y_dev), (L_test, y) = sets["train"], sets["valid"], sets["test"]
-    out = {"lfs": len(classes), "classes_with_lfs": len(set(classes)), "k": k, "coverage": float((L_test != -1).any(1).mean())}
+    out = {"lfs": len(classes), "k": k, "coverage": float((L_test != -1).any(1).mean())}
     if not classes: return out
     for m in spec["models"]:
         dev = m.endswith("_dev")
