@@ -26,9 +26,9 @@ from .optim import lr_schedule, make_optimizer, warmup_epochs
 # %% auto #0
 __all__ = ['ESTIMATORS', 'SELECT', 'COMMITTEE', 'COMMITTEE_VB', 'overlap_block', 'overlap_stats', 'overlap_matrix',
            'mu_loss_grad', 'break_symmetry', 'log_mu', 'smooth_p', 'em_polish', 'vote_rates', 'choose_estimator',
-           'source_votes', 'one_sided_share', 'mu_from_theta', 'fit_members', 'members_block', 'LabelModel',
-           'TrainConfig', 'BaseLabelModel', 'DawidSkene', 'GLAD', 'MajorityClassVoter', 'MajorityLabelVoter',
-           'RandomVoter', 'Wawa', 'dawid_skene_posterior']
+           'source_votes', 'one_sided_share', 'mu_from_theta', 'vote_weights', 'fit_members', 'members_block',
+           'LabelModel', 'TrainConfig', 'BaseLabelModel', 'DawidSkene', 'GLAD', 'MajorityClassVoter',
+           'MajorityLabelVoter', 'RandomVoter', 'Wawa', 'dawid_skene_posterior']
 
 # %% ../nbs/08_label_model.ipynb #6ccffd44
 _all_ = ["BaseLabelModel", "DawidSkene", "GLAD", "MajorityClassVoter", "MajorityLabelVoter", "RandomVoter", "Wawa", "dawid_skene_posterior"]
@@ -170,19 +170,22 @@ def mu_from_theta(L, log_theta, voted=None) -> np.ndarray:
 COMMITTEE = ("ds", "hierarchical", "mace")  # the EM members of estimator="auto"; Wawa and majority vote are the other two
 COMMITTEE_VB = (True, False, True)  # variational Bayes for Dawid-Skene and MACE; the hierarchical prior already shrinks
 
+def vote_weights(agree, voted, names=("wawa", "mv")) -> np.ndarray:
+    "(s, m) source weights of the vote-share members `names`: Wawa's agreement with the majority vote, or 1 (majority vote)."
+    return np.stack([agreement_weights(agree, voted) if name == "wawa" else np.ones(len(voted)) for name in names])
+
 def fit_members(L, k:int, name:str, p, seed:int, fit_kw:dict):
     "(log priors (r, k), log thetas (r, k_vote, m, k_true), vote weights (s, m), mu_from_theta's log theta and votes) of the members `name` averages (r = 0: lps holds the class balance alone)."
     if name in ("mv", "wawa"):  # vote shares alone; mu: the sources' confusions against the majority vote (EM's first pass)
         [(lp, lt, _)], sided, (agree, voted) = ds_em(L, k, ["full"], n_iter=0, prior_votes=float(k))
-        w = np.ones(L.shape[1]) if name == "mv" else agreement_weights(agree, voted)
-        return (lp if p is None else np.log(p))[None], np.zeros((0, *lt.shape)), w[None], (normalised_theta(lt, sided), voted)
+        return (lp if p is None else np.log(p))[None], np.zeros((0, *lt.shape)), vote_weights(agree, voted, (name,)), (normalised_theta(lt, sided), voted)
     if name != "auto":
         lp, lt = _candidate(L, k, name, p, seed, fit_kw)
         return lp[None], lt[None], np.zeros((0, L.shape[1])), (lt, None)
     fits, sided, (agree, voted) = ds_em(L, k, [{"ds": "full"}.get(e, e) for e in COMMITTEE], prior_votes=float(k), vb=COMMITTEE_VB)  # shared passes
     lps = np.stack([lp if p is None else np.log(p) for lp, _, _ in fits])
     lts = np.stack([lt for _, lt, _ in fits])
-    return lps, lts, np.stack([agreement_weights(agree, voted), np.ones(L.shape[1])]), (normalised_theta(lts[0], sided), voted)  # all from EM's passes
+    return lps, lts, vote_weights(agree, voted), (normalised_theta(lts[0], sided), voted)  # all from EM's passes
 
 def members_block(block, ws, lps, lts, vws, k:int) -> np.ndarray:
     "The mean of the members' posteriors on one block: EM members (log prior, log theta) and weighted votes."

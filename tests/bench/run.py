@@ -72,6 +72,12 @@ def run_job(spec, timeout):
 def log(msg): print(msg, flush=True)
 
 
+def run_untimed(specs, timeout):
+    "Jobs whose time is not what they measure (accuracy), two at a time; results in the order of `specs`."
+    with ThreadPoolExecutor(2) as ex:
+        return list(ex.map(lambda s: run_job(s, timeout), specs))
+
+
 # ---- sections ------------------------------------------------------------------------------------------------
 
 def section_accuracy(quick):
@@ -79,8 +85,7 @@ def section_accuracy(quick):
     sets = CROWD_SETS + WS_SETS + WEATHER_SETS
     models = OURS + PEERS
     specs = [dict(job="accuracy", dataset=d, model=m) for d in sets for m in models]
-    with ThreadPoolExecutor(2) as ex:  # accuracy is not timed: two at a time
-        res = list(ex.map(lambda s: run_job(s, timeout), specs))
+    res = run_untimed(specs, timeout)
     table = {}
     for s, r in zip(specs, res):
         table.setdefault(s["dataset"], {})[s["model"]] = r
@@ -97,8 +102,7 @@ def section_split(quick):
     timeout = 60 if quick else 900
     sets = CROWD_SETS + WEATHER_SETS
     specs = [dict(job="accuracy", dataset=d, model=m, split=SPLIT) for d in sets for m in SPLIT_MODELS]
-    with ThreadPoolExecutor(2) as ex:
-        res = list(ex.map(lambda s: run_job(s, timeout), specs))
+    res = run_untimed(specs, timeout)
     table = {}
     for s, r in zip(specs, res):
         table.setdefault(s["dataset"], {})[s["model"]] = r
@@ -136,8 +140,7 @@ def section_thinned(quick):
     "The crowd sets with answers taken away (jobs.thin): 4 thinnings, 2 seeds where random."
     specs = [dict(job="thinned", dataset=d, kind=t, seed=s, models=THIN_MODELS) for d in CROWD_SETS + WEATHER_SETS
              for t in jobs.THINNINGS for s in ((0,) if t == "no_top_workers" else (0, 1))]
-    with ThreadPoolExecutor(2) as ex:
-        res = list(ex.map(lambda s: run_job(s, 120 if quick else 900), specs))
+    res = run_untimed(specs, 120 if quick else 900)
     for s, r in zip(specs, res): log(f"  thinned {s['dataset']:<16} {s['kind']:<15} {s['seed']} {r.get('ours_lm', r.get('error'))}")
     return {"specs": specs, "results": res}
 
@@ -179,8 +182,7 @@ def section_lfsets(quick):
     "Generated LF matrices (jobs.lf_set): 10 tables x LF budgets, LF classes at random or in turn; 1 seed (quick) or 3."
     specs = [dict(job="lfsets", table=t, n_lfs=n, conds=c, seed=s, targets=g, models=LFSET_MODELS)
              for t, n, c in LFSET_CASES for g in ("random", "round") for s in ((0,) if quick else (0, 1, 2))]
-    with ThreadPoolExecutor(2) as ex:
-        res = list(ex.map(lambda s: run_job(s, 120 if quick else 600), specs))
+    res = run_untimed(specs, 120 if quick else 600)
     for s, r in zip(specs, res): log(f"  lfsets {s['table']:<14} {s['n_lfs']:>3} {s['targets']:<6} {s['seed']} {r.get('ours_lm', r.get('error'))}")
     return {"specs": specs, "results": res}
 
