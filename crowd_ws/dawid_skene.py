@@ -17,10 +17,11 @@ from .baselines import majority_agreement, votes_per_class
 from .core import check_L, check_Y
 
 # %% auto #0
-__all__ = ['EB_GRID', 'EB_SOURCES', 'VB_CONFUSIONS', 'CONFUSIONS', 'ds_stats', 'vote_shares', 'ds_init_block', 'posterior_many',
-           'ds_block_many', 'ds_block', 'one_sided', 'skill_prior', 'spammer_confusion', 'eb_strength',
-           'shared_confusion', 'ds_params', 'check_vb', 'normalised_theta', 'dawid_skene_posterior', 'votes_per_row',
-           'vote_matrix', 'vote_stats', 'vote_posterior', 'ds_em', 'DawidSkene']
+__all__ = ['EB_GRID', 'EB_SOURCES', 'SIDED_GRID', 'VB_CONFUSIONS', 'ONE_SIDED_SHARE', 'CONFUSIONS', 'ds_stats', 'vote_shares',
+           'ds_init_block', 'posterior_many', 'ds_block_many', 'ds_block', 'one_sided', 'skill_prior',
+           'spammer_confusion', 'eb_strength', 'shared_confusion', 'sided_rates', 'ds_params', 'check_vb',
+           'normalised_theta', 'dawid_skene_posterior', 'votes_per_row', 'vote_matrix', 'vote_stats', 'vote_posterior',
+           'ds_em', 'DawidSkene']
 
 # %% ../nbs/07_dawid_skene.ipynb #a155da37
 def ds_stats(T, Is):
@@ -116,9 +117,31 @@ def shared_confusion(counts, kind:str, strength:float=2.0, smoothing:float=0.01,
     return _one_coin_matrix(acc, k)
 
 # %% ../nbs/07_dawid_skene.ipynb #5bc8ac8d
-def ds_params(counts, sums, smoothing:float, sided=None, prior_votes:float=0.0, confusion:str="full", strength:float=2.0, vb:bool=False):
+SIDED_GRID = np.geomspace(1.0, 1e8, 33)  # the strengths (in items) tried for one-sided sources' error rates
+
+def sided_rates(counts, sums, sided, confusion:str, smoothing:float) -> np.ndarray:
+    "log firing rates (k_vote, m_sided, k_true) of the one-sided sources: per true class, or (see the text) one error rate ('mace') or per class shrunk toward it ('hierarchical')."
+    k = counts.shape[0]
+    rates = (counts[:, sided] + smoothing) / (sums + (k + 1) * smoothing)  # P(votes a | y); abstain: the rest
+    if confusion not in ("mace", "hierarchical"): return np.log(rates)
+    c = counts[:, sided].sum(2).argmax(0)  # each source's class
+    n, N, own = counts[c, np.flatnonzero(sided)], np.broadcast_to(sums, (len(c), k)), np.eye(k, dtype=bool)[c]  # (m_sided, k_true)
+    beta = (np.where(own, 0, n).sum(1, keepdims=True) + smoothing) / (np.where(own, 0, N).sum(1, keepdims=True) + (k + 1) * smoothing)
+    if confusion == "mace": err = np.broadcast_to(beta, n.shape)
+    else:
+        pick = np.unique(np.linspace(0, len(c) - 1, min(len(c), EB_SOURCES)).round().astype(int))  # as eb_strength: a fixed cost
+        g, nn, NN, bb = SIDED_GRID[:, None, None], n[pick], N[pick], beta[pick]
+        ev = np.where(own[pick], 0, gammaln(g) - gammaln(g + NN) + gammaln(g * bb + nn) - gammaln(g * bb)
+                      + gammaln(g * (1 - bb) + NN - nn) - gammaln(g * (1 - bb))).sum((1, 2))  # beta-binomial evidence of the other-class counts
+        s = SIDED_GRID[int(np.argmax(ev))]
+        err = (n + s * beta) / (N + s)
+    rates[c, np.arange(len(c))] = np.where(own, rates[c, np.arange(len(c))], err)
+    return np.log(rates)
+
+def ds_params(counts, sums, smoothing:float, sided=None, prior_votes:float=0.0, confusion:str="full", strength:float=2.0, vb:bool=False,
+              prior=None):  # a fixed class balance (k,); None: estimated
     "M-step: log prior (k,) and log theta (k_vote, m, k_true); one-sided sources get firing rates, the others confusions (`vb`: E[log theta])."
-    prior = (sums + smoothing) / (sums + smoothing).sum()
+    if prior is None: prior = (sums + smoothing) / (sums + smoothing).sum()
     if confusion == "full":
         conf = counts + smoothing  # (k_vote, m, k_true)
         if prior_votes: conf = conf + prior_votes * skill_prior(counts, smoothing)
@@ -126,9 +149,7 @@ def ds_params(counts, sums, smoothing:float, sided=None, prior_votes:float=0.0, 
     if not vb: log_theta = np.log(conf / conf.sum(0, keepdims=True))
     elif confusion == "mace": log_theta = np.log(conf)  # already exp E[log], unnormalised
     else: log_theta = digamma(conf) - digamma(conf.sum(0, keepdims=True))  # E[log theta] under the Dirichlet posterior of each row
-    if sided is not None and sided.any():
-        k = counts.shape[0]
-        log_theta[:, sided] = np.log((counts[:, sided] + smoothing) / (sums + (k + 1) * smoothing))  # P(votes a | y); abstain: the rest
+    if sided is not None and sided.any(): log_theta[:, sided] = sided_rates(counts, sums, sided, confusion, smoothing)
     return np.log(prior), log_theta
 
 VB_CONFUSIONS = ("full", "hierarchical", "mace")  # the confusions with a posterior over their rows here
@@ -211,21 +232,26 @@ def _ds_em(L, k, y_known):
     dense_cheaper = not sp.issparse(L) and per_row.sum() > L.shape[0] * L.shape[1] * (k - 1) / 4  # measured crossover
     return _ds_em_blocks(L, k) if dense_cheaper and y_known is None else _ds_em_votes(L, k, y_known, per_row)
 
+ONE_SIDED_SHARE = 0.5  # from this share of the votes cast by one-sided sources on, the votes cannot tell the class balance
+
 def ds_em(L, k:int, confusions, y_known=None, n_iter:int=100, tol:float=1e-6, smoothing:float=0.01, one_sided_mode:str="rate",
           prior_votes:float=0.0, strength:float=2.0, progress_bar:bool=False,
-          vb=False):  # variational-Bayes M-step: one bool, or one per model
+          vb=False,  # variational-Bayes M-step: one bool, or one per model
+          prior=None,  # a fixed class balance (k,); None: estimated
+          sided_uniform:bool=False):  # with no `prior`: a uniform one when one-sided sources cast ONE_SIDED_SHARE of the votes
     "EM of one model per name in `confusions`, sharing every pass over L: ([(log prior, log theta, iterations)], one-sided sources, (agreement with the majority label, votes) per source)."
     vbs = [check_vb(c, v) for c, v in zip(confusions, [vb] * len(confusions) if np.ndim(vb) == 0 else vb)]
     init, step = _ds_em(L, k, y_known)
     counts, sums, agree, voted = init()  # the first pass also gives Wawa's statistics and the votes per source: no passes of their own
     sided = one_sided(counts, sums) if one_sided_mode == "rate" else np.zeros(L.shape[1], bool)
-    fits = [[*ds_params(counts, sums, smoothing, sided, prior_votes, c, strength, v), 0] for c, v in zip(confusions, vbs)]
+    if prior is None and sided_uniform and voted[sided].sum() >= ONE_SIDED_SHARE * max(voted.sum(), 1): prior = np.full(k, 1 / k)
+    fits = [[*ds_params(counts, sums, smoothing, sided, prior_votes, c, strength, v, prior), 0] for c, v in zip(confusions, vbs)]
     prev, live, n = np.full(len(fits), -np.inf), list(range(len(fits))), max(L.shape[0], 1)
     for it in tqdm(range(n_iter), disable=not progress_bar, desc="Dawid-Skene EM"):
         if not live: break
         C, S, LL = step(np.stack([fits[i][0] for i in live]), np.stack([fits[i][1] for i in live]))
         for j, i in enumerate(live):  # each model stops on its own; the others go on
-            fits[i] = [*ds_params(C[j], S[j], smoothing, sided, prior_votes, confusions[i], strength, vbs[i]), it + 1]
+            fits[i] = [*ds_params(C[j], S[j], smoothing, sided, prior_votes, confusions[i], strength, vbs[i], prior), it + 1]
         still = [i for j, i in enumerate(live) if LL[j] / n - prev[i] >= tol]
         prev[live], live = LL / n, still
     return [tuple(f) for f in fits], sided, (agree, voted)

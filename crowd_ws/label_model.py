@@ -18,7 +18,7 @@ from .base import (BaseLabelModel, check_cardinality, check_number, heldout_vote
                            map_rows, prepare_L, resolve_class_balance, scratch, weak_ref, weighted_rows, within_noise)
 from .baselines import MajorityClassVoter, MajorityLabelVoter, RandomVoter, Wawa, agreement_weights, weighted_shares
 from .core import check_Y
-from .dawid_skene import (EB_GRID, EB_SOURCES, DawidSkene, dawid_skene_posterior, ds_block, ds_em, normalised_theta, one_sided,
+from .dawid_skene import (EB_GRID, EB_SOURCES, ONE_SIDED_SHARE, DawidSkene, dawid_skene_posterior, ds_block, ds_em, normalised_theta, one_sided,
                                   posterior_many, votes_per_row)
 from .glad import GLAD
 from .optim import lr_schedule, make_optimizer, warmup_epochs
@@ -182,8 +182,9 @@ def fit_members(L, k:int, name:str, p, seed:int, fit_kw:dict):
     if name != "auto":
         lp, lt = _candidate(L, k, name, p, seed, fit_kw)
         return lp[None], lt[None], np.zeros((0, L.shape[1])), (lt, None)
-    fits, sided, (agree, voted) = ds_em(L, k, [{"ds": "full"}.get(e, e) for e in COMMITTEE], prior_votes=float(k), vb=COMMITTEE_VB)  # shared passes
-    lps = np.stack([lp if p is None else np.log(p) for lp, _, _ in fits])
+    fits, sided, (agree, voted) = ds_em(L, k, [{"ds": "full"}.get(e, e) for e in COMMITTEE], prior_votes=float(k), vb=COMMITTEE_VB,
+                                        prior=p, sided_uniform=p is None)  # shared passes; a given class balance stays fixed
+    lps = np.stack([lp for lp, _, _ in fits])
     lts = np.stack([lt for _, lt, _ in fits])
     return lps, lts, vote_weights(agree, voted), (normalised_theta(lts[0], sided), voted)  # all from EM's passes
 
@@ -371,7 +372,7 @@ def fit(self:LabelModel, L_train, Y_dev=None, class_balance=None, n_epochs:int=1
     else:
         self._lps, self._lts, self._vws, (lt_mu, voted) = members or fit_members(L_train, k, self.estimator_, None if fit_p else p, seed, mc_kw)
         voted = source_votes(L_train, k) if voted is None else voted
-        if fit_p and (share := one_sided_share(lt_mu, voted)) >= 0.5:  # the class balance cannot be learned from these votes
+        if fit_p and (share := one_sided_share(lt_mu, voted)) >= ONE_SIDED_SHARE:  # the class balance cannot be learned from these votes
             self._lps, self.class_balance_from_ = np.full_like(self._lps, -np.log(k)), "uniform"
             self._log(f"class balance: uniform ({share:.0%} of the votes come from sources that vote one class only, whose firing rates "
                       "the class balance cannot be told apart from); pass class_balance or Y_dev to set it")
