@@ -19,7 +19,7 @@ from .base import (BaseLabelModel, check_cardinality, check_number, heldout_vote
 from .baselines import MajorityClassVoter, MajorityLabelVoter, RandomVoter, Wawa, agreement_weights, weighted_shares
 from .core import check_Y
 from .dawid_skene import (EB_GRID, EB_SOURCES, ONE_SIDED_SHARE, DawidSkene, dawid_skene_posterior, ds_block, ds_em, normalised_theta, one_sided,
-                                  posterior_many, votes_per_row)
+                                  posterior_many, sided_share, votes_per_row)
 from .glad import GLAD
 from .optim import lr_schedule, make_optimizer, warmup_epochs
 
@@ -153,8 +153,7 @@ def source_votes(L, k:int) -> np.ndarray:
 
 def one_sided_share(log_theta, voted) -> float:
     "The share of all votes cast by one-sided sources: those whose rates in log theta (k_vote, m, k_true) do not sum to 1 over the votes."
-    sided = ~np.isclose(np.exp(log_theta).sum(0), 1).all(1)
-    return float(np.asarray(voted, float)[sided].sum() / max(np.sum(voted), 1))
+    return sided_share(~np.isclose(np.exp(log_theta).sum(0), 1).all(1), voted)
 
 def mu_from_theta(L, log_theta, voted=None) -> np.ndarray:
     "mu (m*k, k) from log theta (k_vote, m, k_true): sources that vote several classes get confusion x vote rate (`voted`: votes per source, if known)."
