@@ -129,11 +129,8 @@ def sided_rates(counts, sums, sided, confusion:str, smoothing:float) -> np.ndarr
     beta = (np.where(own, 0, n).sum(1, keepdims=True) + smoothing) / (np.where(own, 0, N).sum(1, keepdims=True) + (k + 1) * smoothing)
     if confusion == "mace": err = np.broadcast_to(beta, n.shape)
     else:
-        pick = np.unique(np.linspace(0, len(c) - 1, min(len(c), EB_SOURCES)).round().astype(int))  # as eb_strength: a fixed cost
-        g, nn, NN, bb = SIDED_GRID[:, None, None], n[pick], N[pick], beta[pick]
-        ev = np.where(own[pick], 0, gammaln(g) - gammaln(g + NN) + gammaln(g * bb + nn) - gammaln(g * bb)
-                      + gammaln(g * (1 - bb) + NN - nn) - gammaln(g * (1 - bb))).sum((1, 2))  # beta-binomial evidence of the other-class counts
-        s = SIDED_GRID[int(np.argmax(ev))]
+        other, b = ~own, np.broadcast_to(beta, n.shape)[~own]  # every (source, other class): fired or not, around beta
+        s = eb_strength(np.stack([n[other], N[other] - n[other]])[:, :, None], np.stack([b, 1 - b])[:, :, None], grid=SIDED_GRID)[0]
         err = (n + s * beta) / (N + s)
     rates[c, np.arange(len(c))] = np.where(own, rates[c, np.arange(len(c))], err)
     return np.log(rates)
