@@ -239,13 +239,16 @@ def ds_em(L, k:int, confusions, y_known=None, n_iter:int=100, tol:float=1e-6, sm
           prior_votes:float=0.0, strength:float=2.0, progress_bar:bool=False,
           vb=False,  # variational-Bayes M-step: one bool, or one per model
           prior=None,  # a fixed class balance (k,); None: estimated
-          sided_uniform:bool=False):  # with no `prior`: a uniform one when one-sided sources cast ONE_SIDED_SHARE of the votes
+          sided_uniform:bool=False,  # with no `prior`: a uniform one when one-sided sources cast ONE_SIDED_SHARE of the votes
+          sided_once:bool=False):  # when they do: no EM passes, the rates of the first M-step (against the majority vote)
     "EM of one model per name in `confusions`, sharing every pass over L: ([(log prior, log theta, iterations)], one-sided sources, (agreement with the majority label, votes) per source)."
     vbs = [check_vb(c, v) for c, v in zip(confusions, [vb] * len(confusions) if np.ndim(vb) == 0 else vb)]
     init, step = _ds_em(L, k, y_known)
     counts, sums, agree, voted = init()  # the first pass also gives Wawa's statistics and the votes per source: no passes of their own
     sided = one_sided(counts, sums) if one_sided_mode == "rate" else np.zeros(L.shape[1], bool)
-    if prior is None and sided_uniform and sided_share(sided, voted) >= ONE_SIDED_SHARE: prior = np.full(k, 1 / k)
+    lf_like = sided_share(sided, voted) >= ONE_SIDED_SHARE
+    if prior is None and sided_uniform and lf_like: prior = np.full(k, 1 / k)
+    if sided_once and lf_like: n_iter = 0
     fits = [[*ds_params(counts, sums, smoothing, sided, prior_votes, c, strength, v, prior), 0] for c, v in zip(confusions, vbs)]
     prev, live, n = np.full(len(fits), -np.inf), list(range(len(fits))), max(L.shape[0], 1)
     for it in tqdm(range(n_iter), disable=not progress_bar, desc="Dawid-Skene EM"):

@@ -182,7 +182,7 @@ def fit_members(L, k:int, name:str, p, seed:int, fit_kw:dict):
         lp, lt = _candidate(L, k, name, p, seed, fit_kw)
         return lp[None], lt[None], np.zeros((0, L.shape[1])), (lt, None)
     fits, sided, (agree, voted) = ds_em(L, k, [{"ds": "full"}.get(e, e) for e in COMMITTEE], prior_votes=float(k), vb=COMMITTEE_VB,
-                                        prior=p, sided_uniform=p is None)  # shared passes; a given class balance stays fixed
+                                        prior=p, sided_uniform=p is None, sided_once=True)  # shared passes; a given class balance stays fixed
     lps = np.stack([lp for lp, _, _ in fits])
     lts = np.stack([lt for _, lt, _ in fits])
     return lps, lts, vote_weights(agree, voted), (normalised_theta(lts[0], sided), voted)  # all from EM's passes
