@@ -21,7 +21,7 @@ __all__ = ['EB_GRID', 'EB_SOURCES', 'SIDED_GRID', 'VB_CONFUSIONS', 'ONE_SIDED_SH
            'ds_init_block', 'posterior_many', 'ds_block_many', 'ds_block', 'one_sided', 'skill_prior',
            'spammer_confusion', 'eb_strength', 'shared_confusion', 'sided_rates', 'ds_params', 'check_vb',
            'normalised_theta', 'dawid_skene_posterior', 'votes_per_row', 'vote_matrix', 'vote_stats', 'vote_posterior',
-           'sided_share', 'ds_em', 'DawidSkene']
+           'sided_share', 'lf_votes', 'ds_em', 'DawidSkene']
 
 # %% ../nbs/07_dawid_skene.ipynb #a155da37
 def ds_stats(T, Is):
@@ -235,6 +235,10 @@ def sided_share(sided, voted) -> float:
     "The share of all votes cast by the one-sided sources `sided` (`voted`: votes per source)."
     return float(np.asarray(voted, float)[sided].sum() / max(np.sum(voted), 1))
 
+def lf_votes(sided, voted) -> bool:
+    "Whether the one-sided sources `sided` cast ONE_SIDED_SHARE of the votes or more (`voted`: votes per source): labelling functions, not a crowd."
+    return sided_share(sided, voted) >= ONE_SIDED_SHARE
+
 def ds_em(L, k:int, confusions, y_known=None, n_iter:int=100, tol:float=1e-6, smoothing:float=0.01, one_sided_mode:str="rate",
           prior_votes:float=0.0, strength:float=2.0, progress_bar:bool=False,
           vb=False,  # variational-Bayes M-step: one bool, or one per model
@@ -246,7 +250,7 @@ def ds_em(L, k:int, confusions, y_known=None, n_iter:int=100, tol:float=1e-6, sm
     init, step = _ds_em(L, k, y_known)
     counts, sums, agree, voted = init()  # the first pass also gives Wawa's statistics and the votes per source: no passes of their own
     sided = one_sided(counts, sums) if one_sided_mode == "rate" else np.zeros(L.shape[1], bool)
-    lf_like = sided_share(sided, voted) >= ONE_SIDED_SHARE
+    lf_like = lf_votes(sided, voted)
     if prior is None and sided_uniform and lf_like: prior = np.full(k, 1 / k)
     if sided_once and lf_like: n_iter = 0
     fits = [[*ds_params(counts, sums, smoothing, sided, prior_votes, c, strength, v, prior), 0] for c, v in zip(confusions, vbs)]

@@ -18,7 +18,7 @@ from .base import (BaseLabelModel, check_cardinality, check_number, heldout_vote
                            map_rows, prepare_L, resolve_class_balance, scratch, weak_ref, weighted_rows, within_noise)
 from .baselines import MajorityClassVoter, MajorityLabelVoter, RandomVoter, Wawa, agreement_weights, weighted_shares
 from .core import check_Y
-from .dawid_skene import (EB_GRID, EB_SOURCES, ONE_SIDED_SHARE, DawidSkene, dawid_skene_posterior, ds_block, ds_em, normalised_theta, one_sided,
+from .dawid_skene import (EB_GRID, EB_SOURCES, ONE_SIDED_SHARE, DawidSkene, dawid_skene_posterior, ds_block, ds_em, lf_votes, normalised_theta, one_sided,
                                   posterior_many, sided_share, votes_per_row)
 from .glad import GLAD
 from .optim import lr_schedule, make_optimizer, warmup_epochs
@@ -166,7 +166,7 @@ def mu_from_theta(L, log_theta, voted=None) -> np.ndarray:
     return mu.transpose(1, 0, 2).reshape(-1, theta.shape[0])
 
 # %% ../nbs/08_label_model.ipynb #c0ef447d
-COMMITTEE = ("ds", "hierarchical", "mace")  # the EM members of estimator="auto"; Wawa and majority vote are the other two
+COMMITTEE = ("ds", "hierarchical", "mace")  # the EM members of estimator="auto"; on crowds Wawa and majority vote are the other two
 COMMITTEE_VB = (True, False, True)  # variational Bayes for Dawid-Skene and MACE; the hierarchical prior already shrinks
 
 def vote_weights(agree, voted, names=("wawa", "mv")) -> np.ndarray:
@@ -185,7 +185,8 @@ def fit_members(L, k:int, name:str, p, seed:int, fit_kw:dict):
                                         prior=p, sided_uniform=p is None, sided_once=True)  # shared passes; a given class balance stays fixed
     lps = np.stack([lp for lp, _, _ in fits])
     lts = np.stack([lt for _, lt, _ in fits])
-    return lps, lts, vote_weights(agree, voted), (normalised_theta(lts[0], sided), voted)  # all from EM's passes
+    vws = np.zeros((0, len(voted))) if lf_votes(sided, voted) else vote_weights(agree, voted)  # LFs: the EM members alone
+    return lps, lts, vws, (normalised_theta(lts[0], sided), voted)  # all from EM's passes
 
 def members_block(block, ws, lps, lts, vws, k:int) -> np.ndarray:
     "The mean of the members' posteriors on one block: EM members (log prior, log theta) and weighted votes."
@@ -211,6 +212,12 @@ class LabelModel(BaseLabelModel):
 
     @property
     def class_balance_(self) -> np.ndarray: self._check_fitted(); return self._p
+
+    @property
+    def members_(self) -> tuple:
+        "The models whose posteriors the fitted model averages: a committee's members, or the one estimator."
+        self._check_fitted()
+        return (COMMITTEE + ("wawa", "mv")[:len(self._vws)]) if self.estimator_ == "auto" else (self.estimator_,)
 
     @property
     def confusions_(self) -> np.ndarray:
@@ -319,7 +326,7 @@ def _choose(self:LabelModel, L, p, seed:int, mc_kw:dict, L_dev=None, Y_dev=None)
         self._log(f"estimator: {best} (dev accuracy: " + ", ".join(f"{e} {v:.3f}" for e, v in dev.items()) + ")")
         return best, {"dev_accuracy": dev}, (None if best == "mc" else fitted[best])  # mc is refitted with its own options
     if self.estimator == "auto":
-        self._log("estimator: auto (the mean posterior of Dawid-Skene, hierarchical Dawid-Skene, MACE, Wawa and majority vote)"); return "auto", {}, None
+        self._log("estimator: auto (the mean posterior of Dawid-Skene, hierarchical Dawid-Skene and MACE, and on a crowd of Wawa and majority vote)"); return "auto", {}, None
     pick, scores = choose_estimator(L, k, p, seed, candidates=SELECT if cheap else SELECT[1:], fit_kw=mc_kw)
     self._log(f"estimator: {pick} (held-out log-likelihood per vote: " + ", ".join(f"{e} {v:.4f}" for e, v in scores.items()) + ")")
     return pick, {"heldout_ll": scores}, None
@@ -375,6 +382,9 @@ def fit(self:LabelModel, L_train, Y_dev=None, class_balance=None, n_epochs:int=1
             self._lps, self.class_balance_from_ = np.full_like(self._lps, -np.log(k)), "uniform"
             self._log(f"class balance: uniform ({share:.0%} of the votes come from sources that vote one class only, whose firing rates "
                       "the class balance cannot be told apart from); pass class_balance or Y_dev to set it")
+        if self.estimator_ == "auto" and not len(self._vws):
+            self._log("committee: Dawid-Skene, hierarchical Dawid-Skene and MACE with the rates of their first M-step (most votes come from "
+                      "sources that vote one class only, as labelling functions do; they start from the majority vote, which is not averaged in again)")
         mu, self._p = mu_from_theta(L_train, lt_mu, voted), np.exp(self._lps).mean(0)  # a committee's mu: its Dawid-Skene member's
     self._mu = mu if mu_eps is None else np.clip(mu, mu_eps, 1 - mu_eps)
     if self.estimator_ == "mc": self._lps, self._lts, self._vws = np.log(self._p)[None], log_mu(self._mu, k)[None], np.zeros((0, m))
