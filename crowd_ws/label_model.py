@@ -18,7 +18,7 @@ from .base import (BaseLabelModel, check_cardinality, check_number, heldout_vote
                            map_rows, prepare_L, resolve_class_balance, scratch, weak_ref, weighted_rows, within_noise)
 from .baselines import MajorityClassVoter, MajorityLabelVoter, RandomVoter, Wawa, agreement_weights, weighted_shares
 from .core import check_Y
-from .dawid_skene import (EB_GRID, EB_SOURCES, ONE_SIDED_SHARE, DawidSkene, dawid_skene_posterior, ds_block, ds_em, lf_votes, normalised_theta, one_sided,
+from .dawid_skene import (EB_GRID, EB_SOURCES, DawidSkene, dawid_skene_posterior, ds_block, ds_em, lf_votes, normalised_theta, one_sided,
                                   posterior_many, sided_share, votes_per_row)
 from .glad import GLAD
 from .optim import lr_schedule, make_optimizer, warmup_epochs
@@ -26,7 +26,7 @@ from .optim import lr_schedule, make_optimizer, warmup_epochs
 # %% auto #0
 __all__ = ['ESTIMATORS', 'SELECT', 'COMMITTEE', 'COMMITTEE_VB', 'overlap_block', 'overlap_stats', 'overlap_matrix',
            'mu_loss_grad', 'break_symmetry', 'log_mu', 'smooth_p', 'em_polish', 'vote_rates', 'choose_estimator',
-           'source_votes', 'one_sided_share', 'mu_from_theta', 'vote_weights', 'fit_members', 'members_block',
+           'source_votes', 'sided_sources', 'mu_from_theta', 'vote_weights', 'fit_members', 'members_block',
            'LabelModel', 'TrainConfig', 'BaseLabelModel', 'DawidSkene', 'GLAD', 'MajorityClassVoter',
            'MajorityLabelVoter', 'RandomVoter', 'Wawa', 'dawid_skene_posterior']
 
@@ -151,9 +151,9 @@ def source_votes(L, k:int) -> np.ndarray:
     "Votes cast by each source (column) of a prepared L."
     return np.bincount(L.indices[L.data != 0], minlength=L.shape[1]) if sp.issparse(L) else map_reduce(L, k, _source_votes)[0]
 
-def one_sided_share(log_theta, voted) -> float:
-    "The share of all votes cast by one-sided sources: those whose rates in log theta (k_vote, m, k_true) do not sum to 1 over the votes."
-    return sided_share(~np.isclose(np.exp(log_theta).sum(0), 1).all(1), voted)
+def sided_sources(log_theta) -> np.ndarray:
+    "The one-sided sources of log theta (k_vote, m, k_true): those whose rates do not sum to 1 over the votes (firing rates, not confusions)."
+    return ~np.isclose(np.exp(log_theta).sum(0), 1).all(1)
 
 def mu_from_theta(L, log_theta, voted=None) -> np.ndarray:
     "mu (m*k, k) from log theta (k_vote, m, k_true): sources that vote several classes get confusion x vote rate (`voted`: votes per source, if known)."
@@ -378,9 +378,9 @@ def fit(self:LabelModel, L_train, Y_dev=None, class_balance=None, n_epochs:int=1
     else:
         self._lps, self._lts, self._vws, (lt_mu, voted) = members or fit_members(L_train, k, self.estimator_, None if fit_p else p, seed, mc_kw)
         voted = source_votes(L_train, k) if voted is None else voted
-        if fit_p and (share := one_sided_share(lt_mu, voted)) >= ONE_SIDED_SHARE:  # the class balance cannot be learned from these votes
+        if fit_p and lf_votes(sided := sided_sources(lt_mu), voted):  # the class balance cannot be learned from these votes
             self._lps, self.class_balance_from_ = np.full_like(self._lps, -np.log(k)), "uniform"
-            self._log(f"class balance: uniform ({share:.0%} of the votes come from sources that vote one class only, whose firing rates "
+            self._log(f"class balance: uniform ({sided_share(sided, voted):.0%} of the votes come from sources that vote one class only, whose firing rates "
                       "the class balance cannot be told apart from); pass class_balance or Y_dev to set it")
         if self.estimator_ == "auto" and not len(self._vws):
             self._log("committee: Dawid-Skene, hierarchical Dawid-Skene and MACE with the rates of their first M-step (most votes come from "
