@@ -55,6 +55,7 @@ def aggregate_answers(answers, out, model:str="LabelModel", item_col:str="item",
     df = read_answers(answers, item_col, worker_col, label_col, progress and Path(answers).is_file() and Path(answers).stat().st_size > _BIG)
     cols = dict(item_col=item_col, worker_col=worker_col, label_col=label_col)
     classes = answer_classes(df[label_col].to_numpy())
+    if not len(df): raise ValueError(f"{Path(answers).name} holds no answers (a header line alone): there is nothing to aggregate")
     if len(classes) < 2: raise ValueError(f"{Path(answers).name} holds a single label {classes}: there is nothing to aggregate")
     m = MODELS[model](len(classes))
     P = m.fit_predict_proba(df, classes=classes, **cols)

@@ -61,7 +61,8 @@ def _as_int_array(L, names, what) -> np.ndarray:
     if isinstance(L, pd.DataFrame):
         if L.isna().to_numpy().any():
             r, c = np.nonzero(L.isna().to_numpy())
-            raise ValueError(f"{what} has missing values (NA) in column(s) {sorted(set(L.columns[c].tolist()))[:5]}, row(s) {r[:5].tolist()}")
+            raise ValueError(f"{what} has missing values (NA) in column(s) {sorted(set(L.columns[c].tolist()))[:5]}, row(s) "
+                             f"{np.unique(r)[:5].tolist()}; an abstain is -1 (`L.fillna(-1)` if that is what NA means)")
         L = L.to_numpy()
     L = np.asarray(L)
     if L.dtype == object:
