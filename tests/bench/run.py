@@ -1,7 +1,7 @@
 """Run every benchmark and write tests/bench/RESULTS.md.
 
-    python tests/bench/run.py --quick     # about 17 minutes on 2 cores -> tests/bench/RESULTS.md
-    python tests/bench/run.py --full      # everything: all sizes, all peers, long time limits (about 31 minutes)
+    python tests/bench/run.py --quick     # about 20-25 minutes on 2 cores -> tests/bench/RESULTS.md
+    python tests/bench/run.py --full      # everything: all sizes, all peers, long time limits (about 35-45 minutes)
                                           # -> tests/bench/RESULTS_full.md
 
 Needs the `bench` extra (snorkel, crowd-kit) and ../shared/data beside the clone. Every measurement runs in its
@@ -511,7 +511,7 @@ def report_end(e):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     g = ap.add_mutually_exclusive_group()
-    g.add_argument("--quick", action="store_true", help="about 17 minutes (default)")
+    g.add_argument("--quick", action="store_true", help="about 20-25 minutes (default)")
     g.add_argument("--full", action="store_true", help="all sizes and peers, long time limits")
     ap.add_argument("--only", default="", help="comma-separated sections: accuracy,split,thinned,lfsets,lf,pipeline,speed,end")
     ap.add_argument("--out", default=None, help="where to write the report (default: RESULTS.md, or RESULTS_full.md with --full)")
