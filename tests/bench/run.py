@@ -155,7 +155,7 @@ def report_thinned(res):
              "answers away: each item's answers capped at 3 or 5 (chosen at random), a random half of the workers removed, or "
              "the most active fifth of the workers removed (`jobs.thin`; seeds 0 and 1 where random). Items left without "
              "answers are not scored. Of Crowd-Kit's models, DS and MACE (its MV, Wawa and one-coin DS agree with ours, section 1; "
-             "its GLAD times out on the larger sets, and ours stands in for it, within 0.5 points of it in section 1): "
+             "its GLAD is too slow to run on every thinned set, and ours stands in for it, within 0.5 points of it in section 1): "
              "how far the crowd-set verdict of section 1 carries to sets it was not measured on.", "",
              "| thinning | sets x seeds | " + " | ".join(NAMES[m] for m in THIN_MODELS + THIN_PEERS) + " | LabelModel - MV (mean) | LabelModel more than 1 point below MV |",
              "|---" * (len(THIN_MODELS + THIN_PEERS) + 4) + "|"]
