@@ -196,20 +196,10 @@ def posterior_block(block, log_prior, log_theta, ws:Workspace|None=None):
 # %% ../nbs/05_base.ipynb #2b766879
 logger = logging.getLogger("crowd_ws")
 
-def _user_handlers(lg) -> bool:
-    "Whether a record of `lg` reaches a handler the user set up (on it or on an ancestor it propagates to)."
-    while lg is not None:
-        if any(not getattr(h, "_crowd_ws", False) for h in lg.handlers): return True
-        if not lg.propagate: return False
-        lg = lg.parent
-    return False
-
 def log_to_stdout():
     "Show crowd_ws INFO messages (called only when a model is verbose): on stdout, unless the user's own handlers show them."
-    ours = [h for h in logger.handlers if getattr(h, "_crowd_ws", False)]
-    if _user_handlers(logger):
-        for h in ours: logger.removeHandler(h)
-    elif not ours:
+    for h in [h for h in logger.handlers if getattr(h, "_crowd_ws", False)]: logger.removeHandler(h)
+    if not logger.hasHandlers():  # no handler of the user's, on this logger or an ancestor it propagates to
         h = logging.StreamHandler(sys.stdout); h.setFormatter(logging.Formatter("INFO:%(name)s:%(message)s")); h._crowd_ws = True
         logger.addHandler(h)
     logger.setLevel(logging.INFO)
