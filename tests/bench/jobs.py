@@ -160,7 +160,9 @@ def job_thinned(spec):
     M = thin(L, spec["kind"], spec["seed"])
     keep = (M != -1).any(1)
     M, y = M[keep], y[keep]
-    return {"items": int(keep.sum()), "answers": int((M != -1).sum()), **{m: accuracy(fit_predict(m, M, M, k), y, k) for m in spec["models"]}}
+    P = {m: fit_predict(m, M, M, k) for m in spec["models"]}
+    return {"items": int(keep.sum()), "answers": int((M != -1).sum()), **{m: accuracy(P[m], y, k) for m in P},
+            **{m + "@lowest": accuracy(P[m], y, k, "lowest") for m in P if m in ("ours_mv", "ours_lm")}}
 
 
 # LF matrices nobody tuned to: threshold rules on scikit-learn's bundled tables (the second failure family of #12)
@@ -220,12 +222,16 @@ def job_lfsets(spec):
     "Accuracy on the test split of one generated LF set: ours and Snorkel's LabelModel without dev labels and with them."
     sets, k, classes = lf_set(spec["table"], spec["n_lfs"], spec["conds"], spec["seed"], spec["targets"])
     (L, _), (L_dev, Y_dev), (L_test, y) = sets["train"], sets["valid"], sets["test"]
-    out = {"lfs": len(classes), "k": k, "coverage": float((L_test != -1).any(1).mean())}
+    covered = (L_test != -1).any(1)
+    out = {"lfs": len(classes), "k": k, "coverage": float(covered.mean())}
     if not classes: return out
     for m in spec["models"]:
         dev = m.endswith("_dev")
         base = m[:-4] if dev else m
-        out[m] = accuracy(fit_predict(base, L, L_test, k, Y_dev=Y_dev if dev else None, L_dev=L_dev if dev else None), y, k)
+        P = fit_predict(base, L, L_test, k, Y_dev=Y_dev if dev else None, L_dev=L_dev if dev else None)
+        out[m] = accuracy(P, y, k)
+        if base in ("ours_mv", "ours_lm"):  # issue #12's rule; and on the items some LF covers (the others get one constant guess each)
+            out[m + "@lowest"], out[m + "@lowest_covered"] = accuracy(P, y, k, "lowest"), accuracy(P, np.where(covered, y, -1), k, "lowest")
     return out
 
 
@@ -275,10 +281,13 @@ def fit_predict(model, L_fit, L_pred, k, seed=0, Y_dev=None, L_dev=None):
     raise ValueError(model)
 
 
-def accuracy(P, y, k):
+def accuracy(P, y, k, ties="random"):
+    "Accuracy on the items with gold labels; ties broken by the 'random' rule of `probs_to_preds`, or to the lowest tied label (`ties='lowest'`: issue #12's rule for MV, and the published MV figures')."
     from crowd_ws.analysis import probs_to_preds
     keep = y != -1
-    return float((probs_to_preds(P[keep], tie_break_policy="random") == y[keep]).mean())
+    P = np.asarray(P, float)[keep]
+    pred = probs_to_preds(P, tie_break_policy="random") if ties == "random" else (np.abs(P - P.max(1, keepdims=True)) < 1e-5).argmax(1)
+    return float((pred == y[keep]).mean())
 
 
 def calibration(P, y):
@@ -312,7 +321,7 @@ def job_accuracy(spec):
     t0 = time.perf_counter()
     P = fit_predict(model, L_fit, L_pred, k, Y_dev=Y_dev if model in ("ours_lm", "ours_lm_mc", "snorkel_lm") else None, L_dev=L_dev)
     seconds = time.perf_counter() - t0
-    return {"accuracy": accuracy(P, y, k), "seconds": seconds, "workers": int(L_fit.shape[1]), **calibration(P, y)}
+    return {"accuracy": accuracy(P, y, k), "accuracy_lowest": accuracy(P, y, k, "lowest"), "seconds": seconds, "workers": int(L_fit.shape[1]), **calibration(P, y)}
 
 
 def job_label_model_speed(spec):
