@@ -413,20 +413,20 @@ def verdicts(sets, models, t):
     worst = min(gaps) if gaps else None
     if worst: out.append(f"1. crowd sets: mean lead over the closest peer ({NAMES[worst[1]]}, {worst[2]} shared sets) "
                          f"{100 * worst[0]:+.1f} points: **{'PASS' if worst[0] >= 0.01 else 'FAIL'}** (needs at least +1.0).")
-    low = lambda m, d: t[d].get(m, {}).get("accuracy_lowest", acc(m, d))  # verdicts 2 and 3: ties to the lowest label, as the issue scores them
+    low = lambda m, d: t[d][m]["accuracy_lowest"]  # verdicts 2 and 3: ties to the lowest label, as the issue scores them (set with every accuracy)
     ws = [d for d in sets if d in WS_SETS and acc(lm, d) is not None and acc(mv, d) is not None]
     if ws:
         a, b = (sum(low(x, d) for d in ws) / len(ws) for x in (lm, mv))
         r = [sum(acc(x, d) for d in ws) / len(ws) for x in (lm, mv)]
         out.append(f"2. WRENCH sets: LabelModel mean {a:.3f}, MV {b:.3f}: **{'PASS' if a >= b else 'FAIL'}** "
-                   f"(ties broken by the 'random' rule of the table instead: {r[0]:.3f} and {r[1]:.3f}).")
+                   f"(with the table's 'random' tie rule: {r[0]:.3f} and {r[1]:.3f}).")
     pairs = [(d, low(mv, d) - low(lm, d), acc(mv, d) - acc(lm, d)) for d in sets if acc(lm, d) is not None and acc(mv, d) is not None]
     below = [(d, g) for d, g, _ in pairs if g > 0.01]
     below_r = [f"{d} -{100 * g:.1f}" for d, _, g in pairs if g > 0.01]
-    out.append(f"3. no set more than 1 point below MV: **{'PASS' if not below else 'FAIL'}**"
-               + (" (" + ", ".join(f"{d} -{100 * g:.1f}" for d, g in below) + ")" if below else "")
-               + (f"; closest: {max(pairs, key=lambda x: x[1])[0]} ({100 * -max(x[1] for x in pairs):+.1f})" if not below else "")
-               + f" (ties broken by the 'random' rule of the table instead: {', '.join(below_r) or 'none'} more than 1 point below).")
+    out.append(f"3. no set more than 1 point below MV: **{'PASS' if not below else 'FAIL'}** ("
+               + (", ".join(f"{d} -{100 * g:.1f}" for d, g in below) if below else
+                  f"closest: {max(pairs, key=lambda x: x[1])[0]} {100 * -max(x[1] for x in pairs):+.1f}")
+               + f"; with the table's 'random' tie rule: {', '.join(below_r) or 'none'} more than 1 point below).")
     if any(d.startswith("weather_") for d, _ in below):
         trust, plain = jobs.weather_gold_agreement()
         out.append(f"   The weather sets' gold is not independent of the votes: CrowdFlower's aggregate equals the plurality of the "
