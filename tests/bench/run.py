@@ -406,14 +406,14 @@ def verdicts(sets, models, t):
     for m in models:
         if m.startswith("ours"): continue
         common = [d for d in crowd if acc(m, d) is not None and acc(lm, d) is not None]
-        if common: gaps.append((sum(acc(lm, d) - acc(m, d) for d in common) / len(common), m, len(common)))
-    worst = min(gaps) if gaps else None
+        if common: gaps.append((sum(acc(lm, d) - acc(m, d) for d in common) / len(common), m, common))
+    worst = min(gaps, key=lambda g: g[0]) if gaps else None
     if worst:
-        common = [d for d in crowd if acc(worst[1], d) is not None and acc(lm, d) is not None]
+        common = worst[2]
         def oracle(pool):  # the lead of a selector that knew the gold: per set, the most accurate model of `pool` that ran there
             return sum(max(a for m in pool if (a := acc(m, d)) is not None) - acc(worst[1], d) for d in common) / len(common)
         ours = [m for m in models if m.startswith("ours")]
-        out.append(f"1. crowd sets: mean lead over the closest peer ({NAMES[worst[1]]}, {worst[2]} shared sets) "
+        out.append(f"1. crowd sets: mean lead over the closest peer ({NAMES[worst[1]]}, {len(common)} shared sets) "
                    f"{100 * worst[0]:+.2f} points: **{'PASS' if worst[0] >= 0.01 else 'FAIL'}** (needs at least +1.0). "
                    f"For scale, the same lead of a selector that knows the gold and takes, on each set, the most accurate of our "
                    f"{len(ours)} models: {100 * oracle(ours):+.2f}; of all {len(models)} models of the table: {100 * oracle(models):+.2f}.")
