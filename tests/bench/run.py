@@ -425,12 +425,11 @@ def verdicts(sets, models, t):
         out.append(f"2. WRENCH sets: LabelModel mean {a:.3f}, MV {b:.3f}: **{'PASS' if a >= b else 'FAIL'}** "
                    f"(with the table's 'random' tie rule: {r[0]:.3f} and {r[1]:.3f}).")
     pairs = [(d, low(mv, d) - low(lm, d), acc(mv, d) - acc(lm, d)) for d in sets if acc(lm, d) is not None and acc(mv, d) is not None]
-    below = [(d, g) for d, g, _ in pairs if g > 0.01]
-    below_r = [f"{d} -{100 * g:.1f}" for d, _, g in pairs if g > 0.01]
+    below, below_r = ([(d, g[i]) for d, *g in pairs if g[i] > 0.01] for i in (0, 1))
+    closest = max(pairs, key=lambda x: x[1])
     out.append(f"3. no set more than 1 point below MV: **{'PASS' if not below else 'FAIL'}** ("
-               + (", ".join(f"{d} -{100 * g:.1f}" for d, g in below) if below else
-                  f"closest: {max(pairs, key=lambda x: x[1])[0]} {100 * -max(x[1] for x in pairs):+.1f}")
-               + f"; with the table's 'random' tie rule: {', '.join(below_r) or 'none'} more than 1 point below).")
+               + (", ".join(f"{d} -{100 * g:.1f}" for d, g in below) if below else f"closest: {closest[0]} {100 * -closest[1]:+.1f}")
+               + f"; with the table's 'random' tie rule: {', '.join(f'{d} -{100 * g:.1f}' for d, g in below_r) or 'none'} more than 1 point below).")
     if any(d.startswith("weather_") for d, _ in below):
         trust, plain = jobs.weather_gold_agreement()
         out.append(f"   The weather sets' gold is not independent of the votes: CrowdFlower's aggregate equals the plurality of the "
