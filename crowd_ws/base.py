@@ -25,8 +25,8 @@ from .analysis import Scorer, probs_to_preds
 from .core import check_L, check_Y, encode_answers, votes, voted_rows
 
 # %% auto #0
-__all__ = ['logger', 'FORMAT', 'Workspace', 'scratch', 'indicators', 'block_rows', 'blocks', 'is_dask', 'dask_rows', 'map_reduce',
-           'distinct_rows', 'weighted_rows', 'map_rows', 'prepare_L', 'check_cardinality', 'check_number',
+__all__ = ['logger', 'FORMAT', 'Workspace', 'scratch', 'indicators', 'sum_rtol', 'block_rows', 'blocks', 'is_dask', 'dask_rows',
+           'map_reduce', 'distinct_rows', 'weighted_rows', 'map_rows', 'prepare_L', 'check_cardinality', 'check_number',
            'resolve_class_balance', 'softmax_rows', 'posterior_block', 'log_to_stdout', 'weak_ref', 'write_atomic',
            'votes_log_joint', 'heldout_vote_ll', 'within_noise', 'NotFittedError', 'BaseLabelModel', 'worker_quality']
 
@@ -49,6 +49,13 @@ def indicators(block:np.ndarray, k:int, ws:Workspace|None=None) -> list:
     out = [scratch(ws, ("I", a), block.shape) for a in range(k)]
     for a, I in enumerate(out): np.equal(block, a, out=I, casting="unsafe")
     return out
+
+# %% ../nbs/05_base.ipynb #f660ea02
+def sum_rtol(n_terms:int, dtype=np.float32) -> float:
+    "gamma_n = n u / (1 - n u) (u = 2^-24 for float32): the relative error bound of a sum of `n_terms` non-negative terms of `dtype`, in any order."
+    nu = n_terms * float(np.finfo(dtype).eps) / 2
+    if nu >= 1: raise ValueError(f"a {np.dtype(dtype).name} sum of {n_terms} terms has no useful error bound (n u = {nu:.2f} >= 1)")
+    return nu / (1 - nu)
 
 # %% ../nbs/05_base.ipynb #303de642
 def block_rows(n_cols:int, budget:int=1 << 24) -> int:

@@ -99,6 +99,10 @@ def test_dask_label_models_match_in_memory(client):
     for est in ("auto", "mc", "mv", "wawa"):  # the default committee, matrix completion and the vote-share members all stream
         lm, lm_d = LabelModel(3, estimator=est).fit(c.L, seed=0), LabelModel(3, estimator=est).fit(Ld, seed=0)
         assert lm_d.estimator_ == est
+        # Dask adds the same float32 terms in another order (blocks of 2,500 rows, then a tree of sums). The worst case
+        # of a 20,000-term sum is sum_rtol(20_000) = 1.2e-3; rounding errors that are independent and unbiased (the
+        # probabilistic bound of Higham & Mary, SIAM J. Sci. Comput. 2019) stay within 10 sqrt(n) u = 8.4e-5 but with
+        # probability 2 exp(-50): rtol 1e-4 holds on any kernel and still catches a lost block (1/8 of the rows)
         np.testing.assert_allclose(lm_d.confusions_, lm.confusions_, rtol=1e-4, atol=1e-7)
         P = lm_d.predict_proba(Ld)
         assert isinstance(P, da.Array)
@@ -126,4 +130,5 @@ def test_dask_bad_values_are_reported_from_the_cluster(client):
 def test_dask_dataframe_of_labels(client):
     c = make_crowd(5_000, 5, seed=1)
     ddf = dd.from_pandas(pd.DataFrame(c.L.astype(np.int64), columns=[f"lf{j}" for j in range(5)]), npartitions=4)
+    # 5,000-row sums in another order: within 10 sqrt(n) u = 4.2e-5 (see test_dask_label_models_match_in_memory)
     np.testing.assert_allclose(LabelModel(2).fit(ddf, seed=0).confusions_, LabelModel(2).fit(c.L, seed=0).confusions_, rtol=1e-4, atol=1e-7)
