@@ -22,13 +22,14 @@ from fastcore.basics import patch
 from scipy.special import logsumexp
 
 from .analysis import Scorer, probs_to_preds
-from .core import check_L, check_Y, encode_answers, votes, voted_rows
+from .core import check_L, check_Y, encode_answers, short_repr, votes, voted_rows
 
 # %% auto #0
-__all__ = ['logger', 'FORMAT', 'Workspace', 'scratch', 'indicators', 'sum_rtol', 'block_rows', 'blocks', 'is_dask', 'dask_rows',
-           'map_reduce', 'distinct_rows', 'weighted_rows', 'map_rows', 'prepare_L', 'check_cardinality', 'check_number',
-           'resolve_class_balance', 'softmax_rows', 'posterior_block', 'log_to_stdout', 'weak_ref', 'write_atomic',
-           'votes_log_joint', 'heldout_vote_ll', 'within_noise', 'NotFittedError', 'BaseLabelModel', 'worker_quality']
+__all__ = ['logger', 'FORMAT', 'QUALITY_MAX_CLASSES', 'Workspace', 'scratch', 'indicators', 'sum_rtol', 'block_rows', 'blocks',
+           'is_dask', 'dask_rows', 'map_reduce', 'distinct_rows', 'weighted_rows', 'map_rows', 'prepare_L',
+           'check_cardinality', 'check_number', 'resolve_class_balance', 'softmax_rows', 'posterior_block',
+           'log_to_stdout', 'weak_ref', 'check_writable', 'write_files_atomic', 'write_atomic', 'votes_log_joint',
+           'heldout_vote_ll', 'within_noise', 'NotFittedError', 'BaseLabelModel', 'worker_quality', 'check_saveable']
 
 # %% ../nbs/05_base.ipynb #c14c5094
 class Workspace:
@@ -227,17 +228,37 @@ def weak_ref(obj):
     try: return weakref.ref(obj)
     except TypeError: return None
 
-def write_atomic(path:Path, write):
-    "Call `write(file)` on a temporary file beside `path`, then move it into place."
+def check_writable(path) -> Path:
+    "`path` as a Path, or an OSError now (before any work) if a file cannot be written there."
     path = Path(path)
     if path.is_dir(): raise IsADirectoryError(f"{path} is a folder: give the name of a file to write")
     if not path.parent.is_dir(): raise FileNotFoundError(f"no folder {path.parent} to write {path.name} in: create it first")
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    if not os.access(path.parent, os.W_OK | os.X_OK): raise PermissionError(f"cannot write {path.name} in {path.parent}: no permission")
+    return path
+
+def _new_file_mode(path:Path) -> int:
+    "The mode a written file gets: an existing file's own, else what the umask leaves of 0o666 (as `open` gives)."
+    if path.exists(): return path.stat().st_mode & 0o7777
+    mask = os.umask(0); os.umask(mask)
+    return 0o666 & ~mask
+
+def write_files_atomic(writers:dict):
+    "Call each `write(file)` of `{path: write}` on a temporary file beside its path; only when all succeed, move them all into place."
+    paths = {check_writable(p): w for p, w in writers.items()}
+    tmps = {}
     try:
-        with os.fdopen(fd, "wb") as f: write(f)
-        os.replace(tmp, path)
+        for path, write in paths.items():
+            fd, tmps[path] = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+            with os.fdopen(fd, "wb") as f: write(f)
+            os.chmod(tmps[path], _new_file_mode(path))
+        for path, tmp in tmps.items(): os.replace(tmp, path)
     finally:
-        if os.path.exists(tmp): os.remove(tmp)
+        for tmp in tmps.values():
+            if os.path.exists(tmp): os.remove(tmp)
+
+def write_atomic(path:Path, write):
+    "Call `write(file)` on a temporary file beside `path`, then move it into place."
+    write_files_atomic({path: write})
 
 # %% ../nbs/05_base.ipynb #0c7e81cd
 def _read_model(path):
@@ -246,13 +267,24 @@ def _read_model(path):
         with np.load(path, allow_pickle=False) as z:
             meta = json.loads(str(z["__meta__"]))
             arrays = {a: z[a] for a in z.files if a != "__meta__"}
-    except (OSError, ValueError, KeyError, zipfile.BadZipFile, json.JSONDecodeError) as e:
+    except (OSError, EOFError, ValueError, KeyError, zipfile.BadZipFile, json.JSONDecodeError) as e:
         if isinstance(e, FileNotFoundError): raise
         raise ValueError(f"{path} is not a crowd_ws model file (saved by `save`): {type(e).__name__}") from None
     if meta.get("format") != FORMAT: raise ValueError(f"{path} has model format {meta.get('format')!r}; this crowd_ws reads format {FORMAT}")
     bad = [a for a, v in arrays.items() if not (np.issubdtype(v.dtype, np.number) or v.dtype == bool) or not np.isfinite(v).all()]
     if bad: raise ValueError(f"{path} has non-finite or non-numeric values in {bad}")
     return meta, arrays
+
+def _check_predicts(model, path):
+    "A ValueError naming `path` unless the loaded model gives finite probability rows on a probe: no votes, then all sources voting each class."
+    try: m = len(model.get_weights())
+    except (AttributeError, NotImplementedError, TypeError, ValueError): return  # no per-source parameters to probe
+    if m == 0: return
+    k = model.cardinality
+    probe = np.repeat(np.arange(-1, k), max(m, 1)).reshape(k + 1, -1)[:, :m]
+    P = np.asarray(model.predict_proba(probe))
+    if not (np.isfinite(P).all() and (P >= 0).all() and np.allclose(P.sum(1), 1)):
+        raise ValueError(f"{path}: its parameters give probabilities that are not finite or do not sum to 1 (the file is damaged or was edited)")
 
 # %% ../nbs/05_base.ipynb #f13cc6d1
 def votes_log_joint(L, log_p, log_theta) -> np.ndarray:
@@ -288,6 +320,7 @@ class NotFittedError(ValueError, AttributeError):
 class BaseLabelModel:
     "Shared interface: fit / predict_proba / predict / score / get_weights / save / load."
     _params, _arrays = ("cardinality",), ()  # what `save` stores: settings (JSON) and fitted arrays (npz)
+    _optional = ()  # arrays a file may lack (written by an earlier version): `_validate_loaded` fills them
     _uses_votes = True  # predict(tie_break_policy="abstain") gives -1 where no source voted
 
     def __init_subclass__(cls, **kw):
@@ -315,11 +348,16 @@ class BaseLabelModel:
         meta, arrays = _read_model(path)
         klass = _REGISTRY.get(meta.get("class"))
         if klass is None or not issubclass(klass, cls): raise ValueError(f"{path} holds a {meta.get('class')!r}, not a {cls.__name__}")
-        obj = klass.__new__(klass) if obj is None else obj
-        obj.__dict__.update(meta["params"]); obj.__dict__.update(arrays)
-        if "answers" in meta: obj.classes_, obj.workers_ = meta["answers"]["classes"], meta["answers"]["workers"]
-        obj._validate_loaded(path)
-        obj.fitted_ = True
+        missing = [p for p in klass._params if p not in meta.get("params", {})] + [a for a in klass._arrays if a not in arrays and a not in klass._optional]
+        if missing: raise ValueError(f"{path} lacks {missing} of a saved {klass.__name__}: the file is damaged or was not saved by `save`")
+        new = klass.__new__(klass)  # filled and checked apart: a file that fails leaves `obj` as it was
+        new.__dict__.update(meta["params"]); new.__dict__.update(arrays)
+        if "answers" in meta: new.classes_, new.workers_ = meta["answers"]["classes"], meta["answers"]["workers"]
+        new._validate_loaded(path)
+        new.fitted_ = True
+        _check_predicts(new, path)
+        if obj is None: return new
+        obj.__dict__.update(new.__dict__)
         return obj
 
 # %% ../nbs/05_base.ipynb #e658bd59
@@ -338,16 +376,20 @@ def _validate_loaded(self:BaseLabelModel, path):
     if not (isinstance(self.cardinality, int) and self.cardinality >= 2): raise ValueError(f"{path}: cardinality must be an integer >= 2, got {self.cardinality!r}")
 
 # %% ../nbs/05_base.ipynb #960d7179
+QUALITY_MAX_CLASSES = 10  # confusion columns (k x k) in `worker_quality` up to this many classes
+
 def worker_quality(L, P:np.ndarray, workers, classes) -> pd.DataFrame:
     "Per worker (column of L): answers, expected accuracy and confusion under the posterior P, indexed by worker."
     n, m, r, c, lab = votes(L)
     k = P.shape[1]
     n_ans = np.bincount(c, minlength=m)
     acc = np.bincount(c, weights=P[r, lab], minlength=m) / np.maximum(n_ans, 1)
-    conf = np.zeros((m, k, k))  # (worker, true, answer)
-    for a in range(k): conf[:, :, a] = np.stack([np.bincount(c[lab == a], weights=P[r[lab == a], y], minlength=m) for y in range(k)], 1)
-    conf /= np.maximum(conf.sum(2, keepdims=True), 1e-12)
-    cols = {f"{y}->{a}": conf[:, i, j] for i, y in enumerate(classes) for j, a in enumerate(classes)}
+    cols = {}
+    if k <= QUALITY_MAX_CLASSES:  # k x k columns a worker: beyond a few classes too many to read (or to hold)
+        conf = np.zeros((m, k, k))  # (worker, true, answer)
+        for a in range(k): conf[:, :, a] = np.stack([np.bincount(c[lab == a], weights=P[r[lab == a], y], minlength=m) for y in range(k)], 1)
+        conf /= np.maximum(conf.sum(2, keepdims=True), 1e-12)
+        cols = {f"{y}->{a}": conf[:, i, j] for i, y in enumerate(classes) for j, a in enumerate(classes)}
     return pd.DataFrame({"n_answers": n_ans, "accuracy": acc, **cols}, index=pd.Index(workers, name="worker"))
 
 # %% ../nbs/05_base.ipynb #880c81d1
@@ -358,11 +400,26 @@ def fit_predict_proba(self:BaseLabelModel, answers:pd.DataFrame,  # long table, 
                       **fit_kwargs) -> pd.DataFrame:  # passed to `fit` (e.g. seed=, Y_dev= is not available here)
     "Fit on an answer table; P(class) per item as a DataFrame indexed by item, one column per class."
     L, items, workers, classes = encode_answers(answers, classes, self.cardinality, item_col, worker_col, label_col)
+    for what, ids in (("worker", workers), ("label", classes)): check_saveable(ids, what)
     self.fit(L, **fit_kwargs)
     P = self.predict_proba(L)
     self.classes_, self.workers_ = classes, workers.tolist()
-    self.worker_quality_ = worker_quality(L, P, workers, classes)
+    self._quality = (L, P, workers, classes)  # `worker_quality_` is computed when first asked for
     return pd.DataFrame(P, index=items, columns=pd.Index(classes, name="class"))
+
+@patch(as_prop=True)
+def worker_quality_(self:BaseLabelModel) -> pd.DataFrame:
+    "Each worker's quality under the posteriors of the last `fit_predict_proba` (see `worker_quality`), computed when first asked for."
+    if not hasattr(self, "_quality"): raise AttributeError("worker_quality_ comes from fit_predict_proba (or fit_predict) on an answer table")
+    if isinstance(self._quality, tuple): self._quality = worker_quality(*self._quality)
+    return self._quality
+
+def check_saveable(ids, what:str):
+    "A TypeError naming the first id that a saved model's JSON cannot hold as it is (only text, numbers and booleans can)."
+    bad = next((v for v in (ids.tolist() if hasattr(ids, "tolist") else ids) if not isinstance(v, (str, int, float, bool))), None)
+    if bad is not None:
+        raise TypeError(f"{what} id {short_repr(bad)} ({type(bad).__name__}) cannot be saved with the model: "
+                        f"give {what} ids as text, numbers or booleans (e.g. answers[col].astype(str))")
 
 @patch
 def fit_predict(self:BaseLabelModel, answers:pd.DataFrame, classes=None, item_col:str|None=None, worker_col:str|None=None,

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import BaseLabelModel, check_cardinality, check_number, indicators, map_reduce, map_rows, prepare_L, resolve_class_balance
+from .base import BaseLabelModel, NotFittedError, check_cardinality, check_number, indicators, map_reduce, map_rows, prepare_L, resolve_class_balance
 from .core import vote_counts
 
 # %% auto #0
@@ -24,10 +24,11 @@ def mv_block(block, ws, k:int) -> np.ndarray:
 # %% ../nbs/06_baselines.ipynb #f0ee7226
 class MajorityLabelVoter(BaseLabelModel):
     "Each item's label is the class with the most votes."
-    def __init__(self, cardinality:int=2): self.cardinality, self.fitted_ = check_cardinality(cardinality), True
+    _params = ("cardinality", "m_")
+    def __init__(self, cardinality:int=2): self.cardinality, self.fitted_, self.m_ = check_cardinality(cardinality), True, None
 
     def fit(self, L, **kw):
-        "Nothing to learn; checks L and returns self."
+        "Nothing to learn; checks L, notes its number of sources, and returns self."
         if kw: raise TypeError(f"MajorityLabelVoter.fit takes only L (a majority vote learns nothing); got {sorted(kw)}")
         self.m_ = prepare_L(L, self.cardinality).shape[1]; return self
 
@@ -36,8 +37,9 @@ class MajorityLabelVoter(BaseLabelModel):
         return map_rows(prepare_L(L, self.cardinality), self.cardinality, mv_block, self.cardinality)
 
     def get_weights(self) -> np.ndarray:
-        "Every source weighs the same: ones."
-        return np.ones(getattr(self, "m_", 0))
+        "Every source weighs the same: ones, one per source of the L it was fitted on."
+        if self.m_ is None: raise NotFittedError("MajorityLabelVoter needs fit(L) before get_weights: it learns nothing but the number of sources")
+        return np.ones(self.m_)
 
 # %% ../nbs/06_baselines.ipynb #07246ad2
 class MajorityClassVoter(BaseLabelModel):

@@ -5,16 +5,20 @@
 # %% ../nbs/12_cli.ipynb #38964cff
 from __future__ import annotations
 
+import contextlib
+import signal
 import sys
+import threading
 import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from pandas.api.types import union_categoricals
 from fastcore.script import Param, anno_parser, call_parse, store_true
 from tqdm.auto import tqdm
 
-from .base import write_atomic
+from .base import check_writable, write_files_atomic
 from .core import answer_classes
 from .label_model import GLAD, DawidSkene, LabelModel, MajorityLabelVoter, Wawa
 
@@ -26,7 +30,7 @@ MODELS = {"LabelModel": LabelModel, "DawidSkene": DawidSkene, "GLAD": GLAD, "Waw
 _CHUNK, _BIG = 1_000_000, 50 << 20  # rows per chunk when reading; files above 50 MB get a progress bar
 
 def read_answers(path, item_col:str="item", worker_col:str="worker", label_col:str="label", progress:bool=False) -> pd.DataFrame:
-    "The three columns of an answers CSV, with errors that name the file, the column or the line."
+    "The three columns of an answers CSV as text, as written (only an empty cell is missing), with errors that name the file, the column or the line."
     path = Path(path)
     if not path.is_file(): raise FileNotFoundError(f"no answers file at {path}")
     cols = [item_col, worker_col, label_col]
@@ -34,8 +38,11 @@ def read_answers(path, item_col:str="item", worker_col:str="worker", label_col:s
         header = pd.read_csv(path, nrows=0).columns.tolist()
         missing = [c for c in cols if c not in header]
         if missing: raise ValueError(f"{path.name} has no column(s) {missing}; it has {header} (name yours with --item-col, --worker-col, --label-col)")
-        chunks = pd.read_csv(path, chunksize=_CHUNK)  # every column: a line with too many fields is an error, not ignored
-        df = pd.concat([c[cols] for c in tqdm(chunks, desc=f"reading {path.name}", unit="chunk", disable=not progress, file=sys.stderr)], ignore_index=True)
+        # every column (a line with too many fields is an error, not ignored), as text: no type guessed, per chunk or
+        # at all ('007' stays '007'); each column as categories, so that a value is held once however often it recurs
+        chunks = pd.read_csv(path, chunksize=_CHUNK, dtype=str, keep_default_na=False, na_values=[""])
+        parts = [c[cols].astype("category") for c in tqdm(chunks, desc=f"reading {path.name}", unit="chunk", disable=not progress, file=sys.stderr)]
+        df = pd.DataFrame({c: union_categoricals([p[c] for p in parts]) for c in cols} if parts else {c: pd.Series(dtype=str) for c in cols})
     except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as e:
         raise ValueError(f"{path.name} is not a readable CSV file: {str(e).strip()[:200]}") from None
     for c in cols:
@@ -52,21 +59,32 @@ def aggregate_answers(answers, out, model:str="LabelModel", item_col:str="item",
     for flag, t in targets.items():
         if t == Path(answers).resolve(): raise ValueError(f"{flag} {t.name} is the answers file itself: writing there would replace the answers; choose another file")
     if len(set(targets.values())) < len(targets): raise ValueError(f"--out and --workers are the same file ({targets['--out'].name}): choose two files")
+    for t in targets.values(): check_writable(t)  # before any work: a run that cannot write its outputs changes nothing
     df = read_answers(answers, item_col, worker_col, label_col, progress and Path(answers).is_file() and Path(answers).stat().st_size > _BIG)
     cols = dict(item_col=item_col, worker_col=worker_col, label_col=label_col)
     if not len(df): raise ValueError(f"{Path(answers).name} holds no answers (a header line alone): there is nothing to aggregate")
-    classes = answer_classes(df[label_col].to_numpy())
+    classes = answer_classes(df[label_col].cat.categories.to_numpy())  # the answers as written, in label_order
     if len(classes) < 2: raise ValueError(f"{Path(answers).name} holds a single label {classes}: there is nothing to aggregate")
     m = MODELS[model](len(classes))
     P = m.fit_predict_proba(df, classes=classes, **cols)
     best = P.to_numpy().argmax(1)
     res = pd.DataFrame({"item": P.index, "label": pd.Index(classes)[best], "confidence": P.to_numpy().max(1).round(6)})
     if probs: res = pd.concat([res, pd.DataFrame(P.to_numpy().round(6), columns=[f"p_{c}" for c in classes])], axis=1)
-    write_atomic(Path(out), lambda f: f.write(res.to_csv(index=False).encode("utf-8")))
-    if workers is not None: write_atomic(Path(workers), lambda f: f.write(m.worker_quality_.to_csv().encode("utf-8")))
+    outputs = {Path(out): lambda f: f.write(res.to_csv(index=False).encode("utf-8"))}
+    if workers is not None: outputs[Path(workers)] = lambda f: f.write(m.worker_quality_.to_csv().encode("utf-8"))
+    write_files_atomic(outputs)  # all replaced, or none
     return res
 
 # %% ../nbs/12_cli.ipynb #d89c4e2b
+@contextlib.contextmanager
+def _exit_on_sigterm():
+    "SIGTERM (a `kill`, a job scheduler) as SystemExit(143) while the command runs, so that its temporary files are removed."
+    if threading.current_thread() is not threading.main_thread(): yield; return
+    def stop(signum, frame): raise SystemExit(128 + signum)
+    old = signal.signal(signal.SIGTERM, stop)
+    try: yield
+    finally: signal.signal(signal.SIGTERM, old)
+
 @call_parse
 def aggregate(answers:Param("CSV of answers, one row per answer", str),
               out:Param("where to write the labels CSV (item, label, confidence)", str)="labels.csv",
@@ -79,9 +97,13 @@ def aggregate(answers:Param("CSV of answers, one row per answer", str),
               quiet:Param("no progress bar or summary", store_true)=False):
     "Aggregate crowd answers into one label per item with its confidence (and each worker's quality)."
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), _exit_on_sigterm():
             warnings.simplefilter("ignore" if quiet else "default")
             res = aggregate_answers(answers, out, model, item_col, worker_col, label_col, probs, workers, progress=not quiet)
+    except MemoryError:
+        print(f"crowd_ws aggregate: error: out of memory with --model {model}; try --model MajorityLabelVoter or Wawa "
+              "(they keep no per-worker matrices), or split the answers by item into smaller files", file=sys.stderr)
+        return 1
     except (OSError, ValueError, KeyError) as e:
         print(f"crowd_ws aggregate: error: {e}", file=sys.stderr)
         return 1

@@ -14,7 +14,7 @@ import scipy.sparse as sp
 
 # %% auto #0
 __all__ = ['ABSTAIN', 'to_sparse', 'to_dense', 'check_L', 'check_Y', 'votes', 'vote_counts', 'voted_rows', 'answer_table',
-           'plain_value', 'answer_classes', 'check_one_type', 'encode_answers', 'short_repr']
+           'plain_value', 'label_order', 'answer_classes', 'check_one_type', 'encode_answers', 'short_repr']
 
 # %% ../nbs/00_core.ipynb #a64f9f10
 ABSTAIN = -1  # the label of "no vote" in a dense label matrix
@@ -160,14 +160,18 @@ def plain_value(v):
     "A numpy scalar as the Python value (for JSON and messages); anything else as it is."
     return v.item() if isinstance(v, np.generic) else v
 
+def label_order(v):
+    "A sort key for labels: numbers (or text that reads as one: '9' before '10') by value, then the rest by type and text."
+    try: return (0, float(v), str(v))
+    except (TypeError, ValueError): return (1, str(type(v)), str(v))
+
 def answer_classes(labels, classes=None, cardinality:int|None=None) -> list:
     "The ordered list of classes for these labels, or a ValueError naming what does not fit."
     seen = pd.unique(labels)
     if classes is None:
         ints = all(isinstance(plain_value(v), int) and not isinstance(plain_value(v), bool) for v in seen)
-        k = cardinality or (int(max(seen)) + 1 if ints and len(seen) else len(seen))
-        if ints and len(seen) and min(seen) >= 0 and max(seen) < k: classes = list(range(k))
-        else: classes = sorted(seen.tolist(), key=lambda v: (str(type(v)), v))
+        if cardinality and ints and len(seen) and min(seen) >= 0 and max(seen) < cardinality: classes = list(range(cardinality))  # class indices
+        else: classes = sorted(seen.tolist(), key=label_order)  # labels: two distinct answers are two classes
     classes = [plain_value(c) for c in classes]
     if len(set(classes)) != len(classes): raise ValueError(f"classes repeat a value: {classes}")
     unknown = [plain_value(v) for v in seen if v not in set(classes)]

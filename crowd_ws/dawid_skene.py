@@ -17,8 +17,8 @@ from .baselines import majority_agreement, votes_per_class
 from .core import check_L, check_Y
 
 # %% auto #0
-__all__ = ['EB_GRID', 'EB_SOURCES', 'SIDED_GRID', 'VB_CONFUSIONS', 'ONE_SIDED_SHARE', 'CONFUSIONS', 'ds_stats', 'vote_shares',
-           'ds_init_block', 'posterior_many', 'ds_block_many', 'ds_block', 'one_sided', 'skill_prior',
+__all__ = ['EB_GRID', 'EB_SOURCES', 'PROB_FLOOR', 'SIDED_GRID', 'VB_CONFUSIONS', 'ONE_SIDED_SHARE', 'CONFUSIONS', 'ds_stats',
+           'vote_shares', 'ds_init_block', 'posterior_many', 'ds_block_many', 'ds_block', 'one_sided', 'skill_prior',
            'spammer_confusion', 'eb_strength', 'shared_confusion', 'sided_rates', 'ds_params', 'check_vb',
            'normalised_theta', 'dawid_skene_posterior', 'votes_per_row', 'vote_matrix', 'vote_stats', 'vote_posterior',
            'sided_share', 'lf_votes', 'ds_em', 'DawidSkene']
@@ -117,6 +117,8 @@ def shared_confusion(counts, kind:str, strength:float=2.0, smoothing:float=0.01,
     return _one_coin_matrix(acc, k)
 
 # %% ../nbs/07_dawid_skene.ipynb #5bc8ac8d
+PROB_FLOOR = np.finfo(float).eps  # no probability below this: an unseen vote (smoothing=0) is unlikely, not impossible
+
 SIDED_GRID = np.geomspace(1.0, 1e8, 33)  # the strengths (in items) tried for one-sided sources' error rates
 
 def sided_rates(counts, sums, sided, confusion:str, smoothing:float) -> np.ndarray:
@@ -147,7 +149,7 @@ def ds_params(counts, sums, smoothing:float, sided=None, prior_votes:float=0.0, 
     elif confusion == "mace": log_theta = np.log(conf)  # already exp E[log], unnormalised
     else: log_theta = digamma(conf) - digamma(conf.sum(0, keepdims=True))  # E[log theta] under the Dirichlet posterior of each row
     if sided is not None and sided.any(): log_theta[:, sided] = sided_rates(counts, sums, sided, confusion, smoothing)
-    return np.log(prior), log_theta
+    return np.log(np.maximum(prior, PROB_FLOOR)), np.maximum(log_theta, np.log(PROB_FLOOR))  # no log(0): a zero count gives no NaN
 
 VB_CONFUSIONS = ("full", "hierarchical", "mace")  # the confusions with a posterior over their rows here
 
@@ -308,6 +310,7 @@ class DawidSkene(BaseLabelModel):
         if self._log_prior.shape != (k,) or self._log_theta.ndim != 3 or self._log_theta.shape[::2] != (k, k):
             raise ValueError(f"{path}: parameter shapes {self._log_prior.shape}, {self._log_theta.shape} do not fit cardinality {k}")
         if not np.isclose(np.exp(self._log_prior).sum(), 1): raise ValueError(f"{path}: the class balance does not sum to 1")
+        if (self._log_theta > 1e-9).any(): raise ValueError(f"{path}: log theta holds values above 0 (probabilities above 1)")
 
 # %% ../nbs/07_dawid_skene.ipynb #8449982a
 @patch

@@ -200,6 +200,7 @@ class LabelModel(BaseLabelModel):
     "Label model: a committee's mean posterior (default), held-out choice ('select'), matrix completion ('mc', Ratner et al., AAAI 2019) or one member by name."
     _params = ("cardinality", "verbose", "device", "estimator", "estimator_", "class_balance_from_")
     _arrays = ("_mu", "_p", "_lps", "_lts", "_vws")
+    _optional = ("_lps", "_lts", "_vws")  # files saved before committees: the estimator's own parameters
     def __init__(self, cardinality:int=2, verbose:bool=False, device:str="cpu",
                  estimator:str="auto"):  # "auto" (a committee), "select" (held-out vote likelihood), or one of ESTIMATORS
         cardinality = check_cardinality(cardinality)

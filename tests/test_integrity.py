@@ -1,0 +1,190 @@
+"Nothing the user gave is changed: ids kept as written, answers read as labels, outputs replaced only on success, model files checked at load."
+import os
+import signal
+import subprocess
+import sys
+import uuid
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from crowd_ws.cli import aggregate_answers, main
+from crowd_ws.data import make_crowd
+from crowd_ws.label_model import GLAD, DawidSkene, LabelModel, MajorityLabelVoter, Wawa
+
+
+def _answers(tmp_path, rows, name="answers.csv"):
+    f = tmp_path / name
+    f.write_text("item,worker,label\n" + "".join(",".join(r) + "\n" for r in rows))
+    return f
+
+
+def test_ids_are_text_as_written(tmp_path):
+    # '007' and '7' are two items, '01' and '1' two workers, '0042' stays '0042'; 'NA' is an id, not a missing value
+    rows = [("007", "01", "a"), ("007", "1", "a"), ("7", "01", "b"), ("7", "1", "b"), ("0042", "01", "a"), ("NA", "1", "b")]
+    src, out, wk = _answers(tmp_path, rows), tmp_path / "labels.csv", tmp_path / "workers.csv"
+    with _no_warning():
+        res = aggregate_answers(src, out, model="MajorityLabelVoter", workers=wk)
+    back = pd.read_csv(out, dtype=str, keep_default_na=False)
+    assert back.item.tolist() == ["007", "7", "0042", "NA"]
+    assert back.label.tolist() == ["a", "b", "a", "b"]
+    assert pd.read_csv(wk, dtype=str).worker.tolist() == ["01", "1"]
+    assert len(res) == 4
+
+
+class _no_warning:
+    "No warning (a 'repeated answers' warning would mean ids were merged)."
+    def __enter__(self):
+        import warnings
+        self.cm = warnings.catch_warnings(); self.cm.__enter__(); warnings.simplefilter("error")
+    def __exit__(self, *exc): self.cm.__exit__(*exc)
+
+
+@pytest.mark.parametrize("codes", [("10", "20"), ("1001", "1002"), ("1", "2"), ("a", "b")])
+def test_answers_are_labels_whatever_their_spelling(tmp_path, codes):
+    c = make_crowd(200, 6, cardinality=2, seed=3)
+    spelled = np.array(codes)[c.answers.label]
+    src = tmp_path / "answers.csv"
+    c.answers.assign(label=spelled).to_csv(src, index=False)
+    out = tmp_path / "labels.csv"
+    res = aggregate_answers(src, out, model="GLAD", probs=True)
+    back = pd.read_csv(out, dtype=str)
+    assert back.columns.tolist() == ["item", "label", "confidence", f"p_{codes[0]}", f"p_{codes[1]}"]  # two classes, no empty p_0
+    ref = aggregate_answers(_spelled(tmp_path, c, ("a", "b")), tmp_path / "ref.csv", model="GLAD")
+    np.testing.assert_array_equal(res.confidence.to_numpy(), ref.confidence.to_numpy())  # the same answers, the same confidence
+
+
+def _spelled(tmp_path, c, codes):
+    f = tmp_path / "ab.csv"
+    c.answers.assign(label=np.array(codes)[c.answers.label]).to_csv(f, index=False)
+    return f
+
+
+def test_failed_run_changes_no_output(tmp_path):
+    src = _answers(tmp_path, [("t1", "w1", "a"), ("t1", "w2", "b"), ("t2", "w1", "a")])
+    out = tmp_path / "labels.csv"
+    out.write_text("old labels\n")
+    rc = main(["aggregate", str(src), "--out", str(out), "--workers", str(tmp_path / "missing" / "w.csv"), "--quiet"])
+    assert rc == 1
+    assert out.read_text() == "old labels\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["answers.csv", "labels.csv"]  # no stray temporary file
+
+
+def test_outputs_follow_umask_and_keep_their_mode(tmp_path):
+    src = _answers(tmp_path, [("t1", "w1", "a"), ("t1", "w2", "b"), ("t2", "w1", "a")])
+    out, wk = tmp_path / "labels.csv", tmp_path / "workers.csv"
+    wk.write_text("old\n"); os.chmod(wk, 0o664)
+    old = os.umask(0o022)
+    try:
+        aggregate_answers(src, out, model="Wawa", workers=wk)
+        model = tmp_path / "m.npz"
+        Wawa(2).fit(np.array([[0, 1], [1, 1]])).save(model)
+    finally:
+        os.umask(old)
+    assert out.stat().st_mode & 0o777 == 0o644
+    assert model.stat().st_mode & 0o777 == 0o644
+    assert wk.stat().st_mode & 0o777 == 0o664
+
+
+def test_sigterm_while_writing_leaves_no_temporary_file(tmp_path):
+    # the command turns SIGTERM into an exit that cleans up: here the signal arrives while the output is half written
+    code = f"""
+import os, signal
+from pathlib import Path
+from crowd_ws.base import write_files_atomic
+from crowd_ws.cli import _exit_on_sigterm
+def half(f): f.write(b"half"); os.kill(os.getpid(), signal.SIGTERM); f.write(b"never")
+with _exit_on_sigterm(): write_files_atomic({{Path({str(tmp_path / "labels.csv")!r}): half}})
+"""
+    (tmp_path / "labels.csv").write_text("old\n")
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 143, p.stderr
+    assert sorted(f.name for f in tmp_path.iterdir()) == ["labels.csv"]  # no hidden .labels.csv.*.part
+    assert (tmp_path / "labels.csv").read_text() == "old\n"
+
+
+def test_zero_smoothing_gives_no_nan():
+    c = make_crowd(1_000, 8, cardinality=3, coverage=0.4, seed=2)
+    ds = DawidSkene(3, smoothing=0, prior_votes=0).fit(c.L)
+    P = ds.predict_proba(c.L)
+    assert np.isfinite(P).all() and np.allclose(P.sum(1), 1)
+    assert (P.argmax(1) == c.y).mean() > 0.8
+
+
+def test_unsaveable_ids_refused_at_fit():
+    ans = pd.DataFrame({"item": [1, 1, 2], "worker": [uuid.UUID(int=1), uuid.UUID(int=2), uuid.UUID(int=1)], "label": ["a", "b", "a"]})
+    with pytest.raises(TypeError, match=r"worker id UUID\('00000000-0000-0000-0000-000000000001'\) \(UUID\) cannot be saved"):
+        DawidSkene(2).fit_predict(ans)
+    DawidSkene(2).fit_predict(ans.assign(worker=ans.worker.astype(str)))  # as text: fine
+
+
+def _saved(tmp_path, model, L):
+    return model.fit(L).save(tmp_path / "m.npz")
+
+
+@pytest.fixture
+def L():
+    return make_crowd(500, 6, cardinality=2, seed=4).L
+
+
+def test_empty_model_file_named(tmp_path):
+    f = tmp_path / "empty.npz"; f.write_bytes(b"")
+    with pytest.raises(ValueError, match="empty.npz is not a crowd_ws model file"):
+        DawidSkene.load(f)
+
+
+@pytest.mark.parametrize("model, drop", [(DawidSkene(2), "_log_theta"), (Wawa(2), "weights_"), (GLAD(2), "alpha_")])
+def test_missing_array_named_at_load(tmp_path, L, model, drop):
+    f = _saved(tmp_path, model, L)
+    with np.load(f) as z: kept = {a: z[a] for a in z.files if a != drop}
+    np.savez(f, **kept)
+    with pytest.raises(ValueError, match=rf"lacks \['{drop}'\]"):
+        type(model).load(f)
+
+
+def _edit(f, **arrays):
+    with np.load(f) as z: kept = {a: z[a] for a in z.files}
+    kept.update(arrays)
+    np.savez(f, **kept)
+
+
+def test_out_of_range_parameters_refused_at_load(tmp_path, L):
+    f = _saved(tmp_path, DawidSkene(2), L)
+    with np.load(f) as z: lt = z["_log_theta"]
+    _edit(f, _log_theta=lt + 1)
+    with pytest.raises(ValueError, match="log theta holds values above 0"):
+        DawidSkene.load(f)
+    g = _saved(tmp_path, GLAD(2), L)
+    with np.load(g) as z: alpha = z["alpha_"]
+    _edit(g, alpha_=np.full_like(alpha, 1e308))
+    with pytest.raises(ValueError, match="not finite or do not sum to 1"):
+        GLAD.load(g)
+
+
+def test_failed_load_into_a_model_leaves_it_as_it_was(tmp_path, L):
+    ds = DawidSkene(2).fit(L)
+    before = ds.predict_proba(L)
+    f = _saved(tmp_path, DawidSkene(2, smoothing=0.5), L)
+    with np.load(f) as z: lt = z["_log_theta"]
+    _edit(f, _log_theta=lt + 1)
+    with pytest.raises(ValueError):
+        ds.load(f)
+    np.testing.assert_array_equal(ds.predict_proba(L), before)
+    assert ds.smoothing == 0.01
+
+
+def test_majority_voter_weights_survive_save(tmp_path, L):
+    mv = MajorityLabelVoter(2).fit(L)
+    assert MajorityLabelVoter.load(mv.save(tmp_path / "mv.npz")).get_weights().tolist() == mv.get_weights().tolist() == [1.0] * 6
+
+
+def test_worker_quality_with_many_classes(tmp_path):
+    # 300 distinct free-text answers: no k x k confusion per worker (300 x 300 columns), accuracy alone
+    rng = np.random.default_rng(0)
+    ans = pd.DataFrame({"item": rng.integers(0, 2_000, 5_000).astype(str), "worker": rng.integers(0, 100, 5_000).astype(str),
+                        "label": [f"v{i}" for i in rng.integers(0, 300, 5_000)]})
+    src = tmp_path / "free.csv"; ans.to_csv(src, index=False)
+    res = aggregate_answers(src, tmp_path / "labels.csv", model="MajorityLabelVoter", workers=tmp_path / "w.csv")
+    assert len(res) == ans.item.nunique()
+    assert pd.read_csv(tmp_path / "w.csv").columns.tolist() == ["worker", "n_answers", "accuracy"]
