@@ -22,8 +22,8 @@ from .base import NotFittedError, check_number, write_atomic
 from .core import check_Y, votes
 
 # %% auto #0
-__all__ = ['default_encoder_path', 'encoder_name', 'TextEncoder', 'filter_unlabeled', 'SklearnEndModel', 'SoftLabelClassifier',
-           'TransformerClassifier']
+__all__ = ['default_encoder_path', 'encoder_name', 'default_device', 'TextEncoder', 'filter_unlabeled', 'SklearnEndModel',
+           'SoftLabelClassifier', 'TransformerClassifier']
 
 # %% ../nbs/09_end_model.ipynb #c96b2b5e
 def default_encoder_path() -> str:
@@ -66,17 +66,24 @@ def _pool(hidden, mask, pooling:str):
     return (hidden * m).sum(1) / m.sum(1).clamp(min=1)
 
 # %% ../nbs/09_end_model.ipynb #83c258a2
+def default_device(device:str|None=None) -> str:
+    "`device` if given; else 'cuda' when torch sees a GPU, else 'cpu' (asked when a model is made, never at import)."
+    if device is not None: return device
+    import torch
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
 class TextEncoder:
     "Embed texts with a transformer encoder (mean-pooled by default), batched, optionally cached on disk."
     def __init__(self, model:str|None=None,  # HF model name or folder; default: the shipped MiniLM
-                 device:str|None=None, batch_size:int=64, max_length:int=128,
+                 device:str|None=None,  # None: the GPU when there is one (`default_device`)
+                 batch_size:int=64, max_length:int=128,
                  pooling:str="mean",  # "mean" (padding-aware) or "cls"
                  cache_dir:str|os.PathLike|None=None,  # folder for the embedding cache; None: no cache
                  progress_bar:bool=False):
         if pooling not in ("mean", "cls"): raise ValueError(f"pooling must be 'mean' or 'cls', got {pooling!r}")
         check_number("batch_size", batch_size, lo=1, integer=True); check_number("max_length", max_length, lo=1, integer=True)
         self.model_name = encoder_name(model)
-        self.device, self.batch_size, self.max_length, self.pooling = device or "cpu", batch_size, max_length, pooling
+        self.device, self.batch_size, self.max_length, self.pooling = default_device(device), batch_size, max_length, pooling
         self.cache_dir, self.progress_bar = cache_dir, progress_bar
         self._model = self._tok = None
 
@@ -279,14 +286,16 @@ class TransformerClassifier(_EndModel):
     _fitted_attr = "head_"
     def __init__(self, model:str|None=None, epochs:int=3, lr:float=3e-5, batch_size:int=32, max_length:int=64,
                  weight_decay:float=0.01, train_layers:int|None=None,  # top encoder layers to train; None: all
-                 seed:int=0, device:str="cpu", progress_bar:bool=False):
+                 seed:int=0, device:str|None=None,  # None: the GPU when there is one (`default_device`)
+                 progress_bar:bool=False):
         check_number("epochs", epochs, lo=1, integer=True); check_number("lr", lr, lo=0, lo_open=True)
         check_number("batch_size", batch_size, lo=1, integer=True); check_number("max_length", max_length, lo=1, integer=True)
         check_number("weight_decay", weight_decay, lo=0); check_number("seed", seed, lo=0, integer=True)
         if train_layers is not None: check_number("train_layers", train_layers, lo=0, integer=True)
         self.model_name = encoder_name(model)
         self.epochs, self.lr, self.batch_size, self.max_length = epochs, lr, batch_size, max_length
-        self.weight_decay, self.train_layers, self.seed, self.device, self.progress_bar = weight_decay, train_layers, seed, device, progress_bar
+        self.weight_decay, self.train_layers, self.seed, self.progress_bar = weight_decay, train_layers, seed, progress_bar
+        self.device = default_device(device)
 
     def _embed(self, texts):
         b = self.tok_(texts, padding=True, truncation=True, max_length=self.max_length, return_tensors="pt").to(self.device)

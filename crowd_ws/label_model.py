@@ -204,7 +204,9 @@ class LabelModel(BaseLabelModel):
     def __init__(self, cardinality:int=2, verbose:bool=False, device:str="cpu",
                  estimator:str="auto"):  # "auto" (a committee), "select" (held-out vote likelihood), or one of ESTIMATORS
         cardinality = check_cardinality(cardinality)
-        if device != "cpu": raise ValueError(f"device {device!r} is not supported: LabelModel fits on the CPU in numpy (the fit is tiny; the cost is in streaming L)")
+        if device != "cpu":  # Snorkel users write device="cuda": the fit runs, on the CPU, and says so
+            warnings.warn(f"LabelModel(device={device!r}) fits on the CPU (numpy): the fit is small, the cost is in streaming L; device is set to 'cpu'", stacklevel=2)
+            device = "cpu"
         if estimator not in ("auto", "select", *ESTIMATORS): raise ValueError(f"estimator must be 'auto', 'select' or one of {list(ESTIMATORS)}, got {estimator!r}")
         self.cardinality, self.verbose, self.device, self.estimator = cardinality, verbose, device, estimator
 
