@@ -79,9 +79,11 @@ def _label_rows(rows, lfs, groups, fault_tolerant, card, faults, index, partitio
                     if not fault_tolerant: raise add_context(e, f"preprocessing for LF {lfs[pos[0]].name!r} (column {pos[0]}) on {_where(index, i, partition)}")
                     for j in pos: faults[j] += 1
                     continue
-            # LFs sharing a point each see it unchanged: a flat point is restored if an LF changed it, others are copied
-            snap = dict(x.__dict__) if len(pos) > 1 and is_flat(x) else None
-            deep = len(pos) > 1 and snap is None
+            # LFs sharing a point each see it unchanged, and the user's own cells (no preprocessor: x holds them) are
+            # never changed: a flat point is restored if an LF changed its fields; a point with mutable values is copied
+            flat = is_flat(x)
+            snap = dict(x.__dict__) if flat and len(pos) > 1 else None
+            deep = not flat and (len(pos) > 1 or not chain)
             for j in pos:
                 f, res = fs[j]
                 try: v = f(copy_point(x) if deep else x, **res)

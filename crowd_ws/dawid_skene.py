@@ -98,7 +98,9 @@ EB_GRID, EB_SOURCES = np.geomspace(0.05, 1e4, 80), 2000  # the strengths tried; 
 def eb_strength(counts, center, grid=EB_GRID, max_sources:int=EB_SOURCES) -> np.ndarray:
     "Per true class y, the Dirichlet strength s maximising the Dirichlet-multinomial evidence of the sources' rows counts[:, j, y] around center."
     if counts.shape[1] > max_sources:  # one number per class: evenly spaced sources estimate it as well, at a fixed cost
-        counts = counts[:, np.unique(np.linspace(0, counts.shape[1] - 1, max_sources).round().astype(int))]
+        keep = np.unique(np.linspace(0, counts.shape[1] - 1, max_sources).round().astype(int))
+        counts = counts[:, keep]
+        if center.shape[1] > 1: center = center[:, keep]  # a center per source: the same sources
     n_y = counts.sum(0)  # (m, k_true)
     ev = [(gammaln(s) - gammaln(s + n_y) + (gammaln(s * center + counts) - gammaln(s * center)).sum(0)).sum(0) for s in grid]
     return grid[np.argmax(ev, axis=0)]

@@ -20,7 +20,7 @@ import scipy.sparse as sp
 from .core import ABSTAIN, answer_table, plain_value, short_repr
 
 # %% auto #0
-__all__ = ['LambdaPreprocessor', 'BasePreprocessor', 'textblob_polarity', 'DataPoint', 'copy_point', 'is_flat',
+__all__ = ['LambdaPreprocessor', 'BasePreprocessor', 'textblob_polarity', 'DataPoint', 'is_frozen', 'copy_point', 'is_flat',
            'PreprocessorError', 'add_context', 'Preprocessor', 'preprocessor', 'LabelingError', 'check_label',
            'LabelingFunction', 'labeling_function', 'busy_workers', 'crowd_worker_lfs', 'crowd_label_matrix',
            'polarity_positive', 'polarity_negative', 'polarity_negative_2', 'weather_text_lfs']
@@ -56,16 +56,21 @@ def _content_key(x):
 # %% ../nbs/02_lf.ipynb #12829ee0
 _IMMUTABLE = (str, bytes, int, float, complex, bool, type(None), np.generic)
 
+def is_frozen(v) -> bool:
+    "Can nothing change `v` in place? Text, numbers, None, and tuples or frozensets of such values (checked all the way down)."
+    if isinstance(v, _IMMUTABLE): return True
+    return isinstance(v, (tuple, frozenset)) and all(isinstance(e, _IMMUTABLE) or is_frozen(e) for e in v)
+
 def copy_point(x):
-    "A copy of a data point whose mutable values are copied too (immutable ones are shared: cheap for text and numbers)."
+    "A copy of a data point whose mutable values are copied too (frozen ones, see `is_frozen`, are shared)."
     if not isinstance(x, DataPoint): return copy.deepcopy(x)
     out = DataPoint()
-    out.__dict__.update({k: v if isinstance(v, _IMMUTABLE) else copy.deepcopy(v) for k, v in x.__dict__.items()})
+    out.__dict__.update({k: v if is_frozen(v) else copy.deepcopy(v) for k, v in x.__dict__.items()})
     return out
 
 def is_flat(x) -> bool:
-    "True for a DataPoint whose values are all immutable: then a copy of its dict is a full copy."
-    return isinstance(x, DataPoint) and all(isinstance(v, _IMMUTABLE) for v in x.__dict__.values())
+    "True for a DataPoint whose values are all frozen (see `is_frozen`): then a copy of its dict is a full copy."
+    return isinstance(x, DataPoint) and all(is_frozen(v) for v in x.__dict__.values())
 
 # %% ../nbs/02_lf.ipynb #3fa292c9
 class PreprocessorError(ValueError):

@@ -188,3 +188,30 @@ def test_worker_quality_with_many_classes(tmp_path):
     res = aggregate_answers(src, tmp_path / "labels.csv", model="MajorityLabelVoter", workers=tmp_path / "w.csv")
     assert len(res) == ans.item.nunique()
     assert pd.read_csv(tmp_path / "w.csv").columns.tolist() == ["worker", "n_answers", "accuracy"]
+
+
+@pytest.mark.parametrize("m, k", [(240, 10), (2_100, 2)])
+def test_many_one_sided_lfs_fit(m, k):
+    # more one-sided LFs than the evidence's sample of sources (m x (k - 1) > 2,000): was a broadcasting error
+    rng = np.random.default_rng(0)
+    n, t = 3_000, np.arange(m) % k
+    y = rng.integers(0, k, n)
+    L = np.where(rng.random((n, m)) < np.where(y[:, None] == t[None], 0.2, 0.01), t[None], -1).astype(np.int8)
+    for model in (LabelModel(k), DawidSkene(k, confusion="hierarchical")):
+        P = model.fit(L).predict_proba(L)
+        assert np.isfinite(P).all() and (P.argmax(1) == y).mean() > 0.9
+
+
+def test_one_lf_changing_a_cell_leaves_the_dataframe_alone():
+    from crowd_ws.apply import PandasLFApplier
+    from crowd_ws.lf import labeling_function
+
+    @labeling_function()
+    def lf_pops(x):
+        x.tokens.append("extra"); x.scores["seen"] = 1; x.vec[0] = 9
+        return 1
+
+    df = pd.DataFrame({"tokens": [["a", "b"], ["c"]], "scores": [{"s": 0}, {"s": 1}], "vec": [np.zeros(2), np.ones(2)]})
+    PandasLFApplier([lf_pops]).apply(df, progress_bar=False)
+    assert df.tokens.tolist() == [["a", "b"], ["c"]] and df.scores.tolist() == [{"s": 0}, {"s": 1}]
+    assert df.vec[0].tolist() == [0, 0] and df.vec[1].tolist() == [1, 1]
