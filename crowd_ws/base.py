@@ -25,11 +25,12 @@ from .analysis import Scorer, probs_to_preds
 from .core import check_L, check_Y, encode_answers, short_repr, votes, voted_rows
 
 # %% auto #0
-__all__ = ['logger', 'FORMAT', 'QUALITY_MAX_CLASSES', 'Workspace', 'scratch', 'indicators', 'sum_rtol', 'block_rows', 'blocks',
-           'is_dask', 'dask_rows', 'map_reduce', 'distinct_rows', 'weighted_rows', 'map_rows', 'prepare_L',
-           'check_cardinality', 'check_number', 'resolve_class_balance', 'softmax_rows', 'posterior_block',
-           'log_to_stdout', 'weak_ref', 'check_writable', 'write_files_atomic', 'write_atomic', 'votes_log_joint',
-           'heldout_vote_ll', 'within_noise', 'NotFittedError', 'BaseLabelModel', 'worker_quality', 'check_saveable']
+__all__ = ['SPARSE_SHARE', 'logger', 'FORMAT', 'QUALITY_MAX_CLASSES', 'Workspace', 'scratch', 'indicators', 'sum_rtol',
+           'block_rows', 'reads_sparse', 'keeps_sparse', 'blocks', 'is_dask', 'dask_rows', 'map_reduce',
+           'distinct_rows', 'weighted_rows', 'map_rows', 'prepare_L', 'check_cardinality', 'check_number',
+           'resolve_class_balance', 'softmax_rows', 'posterior_block', 'log_to_stdout', 'weak_ref', 'check_writable',
+           'write_files_atomic', 'write_atomic', 'votes_log_joint', 'heldout_vote_ll', 'within_noise', 'NotFittedError',
+           'BaseLabelModel', 'worker_quality', 'check_saveable']
 
 # %% ../nbs/05_base.ipynb #c14c5094
 class Workspace:
@@ -46,7 +47,8 @@ def scratch(ws:Workspace|None, key, shape) -> np.ndarray:
     return np.empty(shape, np.float32) if ws is None else ws.buffer(key, shape)
 
 def indicators(block:np.ndarray, k:int, ws:Workspace|None=None) -> list:
-    "Per class a, the float32 indicator [block == a] (in `ws`: valid until its next block)."
+    "Per class a, the float32 indicator [block == a] (in `ws`: valid until its next block); sparse for a CSR block (label + 1 stored)."
+    if sp.issparse(block): return [sp.csr_matrix(((block.data == a + 1).astype(np.float32), block.indices, block.indptr), shape=block.shape) for a in range(k)]
     out = [scratch(ws, ("I", a), block.shape) for a in range(k)]
     for a, I in enumerate(out): np.equal(block, a, out=I, casting="unsafe")
     return out
@@ -63,8 +65,22 @@ def block_rows(n_cols:int, budget:int=1 << 24) -> int:
     "Rows per block so that one float32 indicator block holds about `budget` cells."
     return max(256, budget // max(1, n_cols))
 
-def blocks(L, rows:int|None=None):
-    "Yield dense int blocks of L's rows (CSR blocks are converted: stored label + 1 -> label)."
+SPARSE_SHARE = 1 / 16  # a CSR L with fewer votes than this share of its cells stays sparse for `reads_sparse` block functions
+
+def reads_sparse(fn):
+    "Mark a block function that reads its block only through `indicators` or `vote_counts`: it takes CSR blocks as they are."
+    fn.reads_sparse = True
+    return fn
+
+def keeps_sparse(L, fn) -> bool:
+    "Should the passes of `fn` over L take CSR blocks? For a sparse L with few votes (a crowd of many light workers), when `fn` reads them."
+    return getattr(fn, "reads_sparse", False) and sp.issparse(L) and L.nnz < SPARSE_SHARE * L.shape[0] * L.shape[1]
+
+def blocks(L, rows:int|None=None, sparse:bool=False):
+    "Yield dense int blocks of L's rows (CSR blocks are converted: stored label + 1 -> label), or with `sparse`, CSR blocks of about 2^24 votes."
+    if sparse:
+        rows = rows or max(256, (1 << 24) * L.shape[0] // max(L.nnz, 1))
+        yield from (L[s:s + rows] for s in range(0, L.shape[0], rows)); return
     rows = rows or block_rows(L.shape[1])
     for s in range(0, L.shape[0], rows):
         b = L[s:s + rows]
@@ -99,9 +115,9 @@ def map_reduce(L, k:int, fn, *args, weights=None):
             parts = [dask.delayed(_add)(*parts[i:i + 2]) if i + 1 < len(parts) else parts[i] for i in range(0, len(parts), 2)]
         return dask.compute(parts[0])[0]
     out, ws, s = None, Workspace(), 0
-    for b in blocks(L):
-        r = fn(b, ws, *args) if weights is None else fn(b, ws, *args, w=weights[s:s + len(b)])
-        out, s = (r if out is None else _add(out, r)), s + len(b)
+    for b in blocks(L, sparse=keeps_sparse(L, fn)):
+        r = fn(b, ws, *args) if weights is None else fn(b, ws, *args, w=weights[s:s + b.shape[0]])
+        out, s = (r if out is None else _add(out, r)), s + b.shape[0]
     return out
 
 def distinct_rows(L, k:int, min_rows:int=1000, sample:int=20_000):
@@ -133,7 +149,7 @@ def map_rows(L, k:int, fn, *args):
 def _map_blocks(L, k:int, fn, *args):
     "`map_rows` over every row of an in-memory L."
     ws = Workspace()
-    return np.concatenate([fn(b, ws, *args) for b in blocks(L)]) if L.shape[0] else np.zeros((0, k))
+    return np.concatenate([fn(b, ws, *args) for b in blocks(L, sparse=keeps_sparse(L, fn))]) if L.shape[0] else np.zeros((0, k))
 
 # %% ../nbs/05_base.ipynb #0a058b52
 def prepare_L(L, k:int|None, m:int|None=None, what="L",

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import BaseLabelModel, NotFittedError, check_cardinality, check_number, indicators, map_reduce, map_rows, prepare_L, resolve_class_balance
+from .base import BaseLabelModel, NotFittedError, check_cardinality, check_number, indicators, map_reduce, map_rows, prepare_L, reads_sparse, resolve_class_balance
 from .core import vote_counts
 
 # %% auto #0
@@ -15,6 +15,7 @@ __all__ = ['mv_block', 'MajorityLabelVoter', 'MajorityClassVoter', 'RandomVoter'
            'agreement_weights', 'weighted_shares', 'Wawa']
 
 # %% ../nbs/06_baselines.ipynb #d3eea7b5
+@reads_sparse
 def mv_block(block, ws, k:int) -> np.ndarray:
     "Majority-vote probabilities of one block (ties split equally; no votes: uniform)."
     c = vote_counts(block, k)
@@ -107,6 +108,7 @@ def agreement_weights(agree, voted) -> np.ndarray:
     "Wawa's weights: each source's share of votes equal to the majority label (0 for a source that never voted)."
     return np.divide(agree, voted, out=np.zeros_like(agree), where=voted > 0)
 
+@reads_sparse
 def _agreement_block(block, ws, k:int):
     Is = indicators(block, k, ws)
     return majority_agreement(Is, votes_per_class(Is))
@@ -117,6 +119,7 @@ def weighted_shares(Is, W, none) -> np.ndarray:
     tot = c.sum(-1, keepdims=True)
     return np.divide(c, tot, out=np.broadcast_to(none, c.shape).copy(), where=tot > 0)
 
+@reads_sparse
 def _wawa_block(block, ws, w, k:int) -> np.ndarray:
     return weighted_shares(indicators(block, k, ws), w[:, None], np.full(k, 1 / k))[:, 0]
 

@@ -5,6 +5,8 @@
 # %% ../nbs/07_dawid_skene.ipynb #7a278e9b
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import scipy.sparse as sp
 from scipy.special import digamma, gammaln
@@ -12,9 +14,9 @@ from fastcore.basics import patch
 from tqdm.auto import tqdm
 
 from .base import (BaseLabelModel, blocks, check_cardinality, check_number, indicators, is_dask, map_reduce, map_rows,
-                           posterior_block, prepare_L, softmax_rows, weighted_rows)
+                           posterior_block, prepare_L, reads_sparse, softmax_rows, weighted_rows)
 from .baselines import majority_agreement, votes_per_class
-from .core import check_L, check_Y
+from .core import check_L, check_Y, votes
 
 # %% auto #0
 __all__ = ['EB_GRID', 'EB_SOURCES', 'PROB_FLOOR', 'SIDED_GRID', 'VB_CONFUSIONS', 'ONE_SIDED_SHARE', 'CONFUSIONS', 'ds_stats',
@@ -34,6 +36,7 @@ def vote_shares(c, k:int) -> np.ndarray:
     tot = c.sum(1, keepdims=True)
     return np.where(tot > 0, c / np.maximum(tot, 1), 1 / k)
 
+@reads_sparse
 def ds_init_block(block, ws, k:int):
     "Statistics of one block from majority-vote soft labels; with them, each source's agreement with the majority label (Wawa's statistic)."
     Is = indicators(block, k, ws); c = votes_per_class(Is)
@@ -44,17 +47,19 @@ def posterior_many(Is, lps, lts):
     r, k = lps.shape
     z = lps.ravel() + sum(I @ lts[:, a].transpose(1, 0, 2).reshape(-1, r * k).astype(np.float32) for a, I in enumerate(Is))
     T, lz = softmax_rows(z.astype(np.float64).reshape(-1, k))  # one product per class with r * k columns for all the models
-    return T.reshape(len(Is[0]), r, k), lz.reshape(len(Is[0]), r)
+    return T.reshape(Is[0].shape[0], r, k), lz.reshape(Is[0].shape[0], r)
 
+@reads_sparse
 def ds_block_many(block, ws, lps, lts, w=None):
     "One EM pass of r models over a block (rows weighted by `w`, if given): stacked statistics (r, k_vote, m, k_true), class sums (r, k) and log-likelihoods (r,)."
     r, k = lps.shape
     Is = indicators(block, k, ws)
     T, lz = posterior_many(Is, lps, lts)
     if w is not None: T, lz = T * w[:, None, None], lz * w[:, None]
-    counts, sums = ds_stats(T.reshape(len(block), r * k), Is)  # (k_vote, m, r * k)
+    counts, sums = ds_stats(T.reshape(block.shape[0], r * k), Is)  # (k_vote, m, r * k)
     return counts.reshape(k, -1, r, k).transpose(2, 0, 1, 3), sums.reshape(r, k), lz.sum(0)
 
+@reads_sparse
 def ds_block(block, ws, log_prior, log_theta, w=None):
     "One EM pass over a block: E-step with current parameters, then its M-step statistics and log-likelihood."
     counts, sums, ll = ds_block_many(block, ws, log_prior[None], log_theta[None], w)
@@ -81,16 +86,26 @@ def skill_prior(counts, smoothing:float) -> np.ndarray:
     return np.where(np.eye(k, dtype=bool)[:, None, :], acc[None, :, None], (1 - acc)[None, :, None] * errors[:, None, :])
 
 # %% ../nbs/07_dawid_skene.ipynb #f7f4df57
-def spammer_confusion(counts, iters:int=30, vb:bool=False) -> np.ndarray:
+def spammer_confusion(counts, iters:int=30, vb:bool=False,
+                      state:dict|None=None) -> np.ndarray:  # kept by the caller across EM steps: each starts where the last ended
     "MACE's confusions (k_vote, m, k_true): each source knows the answer with P(know), else votes its own strategy (`vb`: exp E[log], unnormalised)."
     k = counts.shape[0]
     d, col = np.einsum("aja->ja", counts), counts.sum(2).T  # (m, k): mass on y == a for votes a; all votes a
     know, spam, xi = np.full((len(d), 1), 0.5), np.full((len(d), 1), 0.5), np.full(d.shape, 1 / k)
+    if state and state["xi"].shape == d.shape: know, spam, xi = state["know"], state["spam"], state["xi"]
+    rows = lambda v: functools.reduce(np.add, v.T)[:, None]  # sums over a short row (k classes): column by column, 3x numpy's sum
+    n_votes = rows(col)
     for _ in range(iters):  # EM over (knows, spams) given the truth's posterior; pseudo-counts 0.5 + 0.5 and 1 per class
         r = d * know / (know + spam * xi)  # votes a on items of class a that came from knowing
-        a, b, x = r.sum(1, keepdims=True) + 0.5, (col - r).sum(1, keepdims=True) + 0.5, col - r + 1
-        if vb: know, spam, xi = np.exp(digamma(a) - digamma(a + b)), np.exp(digamma(b) - digamma(a + b)), np.exp(digamma(x) - digamma(x.sum(1, keepdims=True)))
-        else: know, spam, xi = a / (a + b), b / (a + b), x / x.sum(1, keepdims=True)
+        a = rows(r) + 0.5
+        b, x = n_votes - a + 1, col - r + 1  # b: the votes not from knowing, + 0.5
+        prev = know
+        if vb:
+            both = digamma(a + b)
+            know, spam, xi = np.exp(digamma(a) - both), np.exp(digamma(b) - both), np.exp(digamma(x) - digamma(rows(x)))
+        else: know, spam, xi = a / (a + b), b / (a + b), x / rows(x)
+        if np.abs(know - prev).max() < 1e-6: break  # settled (warm-started, the next EM step goes on from here)
+    if state is not None: state.update(know=know, spam=spam, xi=xi)
     return (spam * xi).T[:, :, None] + np.eye(k)[:, None, :] * know.T[:, :, None]
 
 EB_GRID, EB_SOURCES = np.geomspace(0.05, 1e4, 80), 2000  # the strengths tried; at most this many sources in the evidence
@@ -105,12 +120,13 @@ def eb_strength(counts, center, grid=EB_GRID, max_sources:int=EB_SOURCES) -> np.
     ev = [(gammaln(s) - gammaln(s + n_y) + (gammaln(s * center + counts) - gammaln(s * center)).sum(0)).sum(0) for s in grid]
     return grid[np.argmax(ev, axis=0)]
 
-def shared_confusion(counts, kind:str, strength:float=2.0, smoothing:float=0.01, vb:bool=False) -> np.ndarray:
+def shared_confusion(counts, kind:str, strength:float=2.0, smoothing:float=0.01, vb:bool=False,
+                     state:dict|None=None) -> np.ndarray:  # MACE's inner EM state, kept across EM steps (see `spammer_confusion`)
     "Constrained confusions (k_vote, m, k_true): 'pooled', 'one-coin', 'mace' (`vb`: exp E[log]) or 'hierarchical' (see the text)."
     k, m, _ = counts.shape
     pool = counts.sum(1) + smoothing; pool = pool / pool.sum(0, keepdims=True)  # (k_vote, k_true)
     if kind == "pooled": return np.broadcast_to(pool[:, None, :], counts.shape).copy()
-    if kind == "mace": return spammer_confusion(counts, vb=vb)
+    if kind == "mace": return spammer_confusion(counts, vb=vb, state=state)
     if kind == "hierarchical":  # each source's rows shrunk toward the pooled confusion, by strengths the data choose
         return counts + smoothing + eb_strength(counts, pool[:, None, :]) * pool[:, None, :]
     if kind != "one-coin": raise ValueError(f"confusion must be 'full', 'one-coin', 'pooled', 'mace' or 'hierarchical', got {kind!r}")
@@ -140,13 +156,14 @@ def sided_rates(counts, sums, sided, confusion:str, smoothing:float) -> np.ndarr
     return np.log(rates)
 
 def ds_params(counts, sums, smoothing:float, sided=None, prior_votes:float=0.0, confusion:str="full", strength:float=2.0, vb:bool=False,
-              prior=None):  # a fixed class balance (k,); None: estimated
+              prior=None,  # a fixed class balance (k,); None: estimated
+              state:dict|None=None):  # a constrained confusion's inner state, kept across EM steps
     "M-step: log prior (k,) and log theta (k_vote, m, k_true); one-sided sources get firing rates, the others confusions (`vb`: E[log theta])."
     if prior is None: prior = (sums + smoothing) / (sums + smoothing).sum()
     if confusion == "full":
         conf = counts + smoothing  # (k_vote, m, k_true)
         if prior_votes: conf = conf + prior_votes * skill_prior(counts, smoothing)
-    else: conf = shared_confusion(counts, confusion, strength, smoothing, vb)
+    else: conf = shared_confusion(counts, confusion, strength, smoothing, vb, state)
     if not vb: log_theta = np.log(conf / conf.sum(0, keepdims=True))
     elif confusion == "mace": log_theta = np.log(conf)  # already exp E[log], unnormalised
     else: log_theta = digamma(conf) - digamma(conf.sum(0, keepdims=True))  # E[log theta] under the Dirichlet posterior of each row
@@ -177,13 +194,23 @@ def dawid_skene_posterior(L, confusion, class_balance) -> np.ndarray:
 
 # %% ../nbs/07_dawid_skene.ipynb #17de22d1
 def votes_per_row(L) -> np.ndarray:
-    "How many sources vote on each item (one cheap pass over the blocks of L)."
+    "How many sources vote on each item (one cheap pass over the blocks of L; from the stored votes of a CSR L)."
+    if sp.issparse(L):  # stored entries per row, less any stored zeros (abstains)
+        C = sp.csr_matrix(L)
+        per_row = np.diff(C.indptr)
+        if (C.data == 0).any(): per_row = per_row - np.add.reduceat(np.r_[C.data == 0, False], C.indptr[:-1])[:len(per_row)] * (per_row > 0)
+        return per_row
     return np.concatenate([np.zeros(0, np.int64)] + [np.count_nonzero(b >= 0, 1) for b in blocks(L)])
 
 def vote_matrix(L, k:int, per_row:np.ndarray) -> sp.csr_matrix:
     "The votes of L one-hot: CSR (n, m*k), column j*k + a set where source j votes a (`per_row`: `votes_per_row(L)`)."
     n, m = L.shape
     indptr = np.zeros(n + 1, np.int64 if per_row.sum() >= 2**31 else np.int32); np.cumsum(per_row, out=indptr[1:])
+    if sp.issparse(L):  # straight from the stored votes, row by row: no dense block of n x m, no int64 triplets
+        C = sp.csr_matrix(L)
+        col = np.multiply(C.indices, k, dtype=np.int32); col += C.data; col -= 1  # stored label + 1 -> source j, label a
+        if (C.data == 0).any(): col = col[C.data != 0]  # stored zeros are abstains
+        return sp.csr_matrix((np.ones(len(col)), col, indptr), shape=(n, m * k))
     col, offset, s = np.empty(indptr[-1], np.int32), np.arange(m, dtype=np.int32) * k, 0
     for b in blocks(L):  # fill one preallocated array: fresh memory and copies cost more than the work
         col[indptr[s]:indptr[s + len(b)]] = np.add(b, offset, dtype=np.int32)[b >= 0]; s += len(b)
@@ -257,13 +284,14 @@ def ds_em(L, k:int, confusions, y_known=None, n_iter:int=100, tol:float=1e-6, sm
     lf_like = lf_votes(sided, voted)
     if prior is None and sided_uniform and lf_like: prior = np.full(k, 1 / k)
     if sided_once and lf_like: n_iter = 0
-    fits = [[*ds_params(counts, sums, smoothing, sided, prior_votes, c, strength, v, prior), 0] for c, v in zip(confusions, vbs)]
+    states = [{} for _ in confusions]  # each model's inner state (MACE's), carried from one EM step to the next
+    fits = [[*ds_params(counts, sums, smoothing, sided, prior_votes, c, strength, v, prior, st), 0] for c, v, st in zip(confusions, vbs, states)]
     prev, live, n = np.full(len(fits), -np.inf), list(range(len(fits))), max(L.shape[0], 1)
     for it in tqdm(range(n_iter), disable=not progress_bar, desc="Dawid-Skene EM"):
         if not live: break
         C, S, LL = step(np.stack([fits[i][0] for i in live]), np.stack([fits[i][1] for i in live]))
         for j, i in enumerate(live):  # each model stops on its own; the others go on
-            fits[i] = [*ds_params(C[j], S[j], smoothing, sided, prior_votes, confusions[i], strength, vbs[i], prior), it + 1]
+            fits[i] = [*ds_params(C[j], S[j], smoothing, sided, prior_votes, confusions[i], strength, vbs[i], prior, states[i]), it + 1]
         still = [i for j, i in enumerate(live) if LL[j] / n - prev[i] >= tol]
         prev[live], live = LL / n, still
     return [tuple(f) for f in fits], sided, (agree, voted)
@@ -329,6 +357,7 @@ def fit(self:DawidSkene, L, y_known=None, progress_bar:bool=False):
     return self
 
 # %% ../nbs/07_dawid_skene.ipynb #40826c39
+@reads_sparse
 def _ds_post(block, ws, log_prior, log_theta): return posterior_block(block, log_prior, log_theta, ws)[0]
 
 @patch

@@ -15,7 +15,7 @@ from scipy.optimize import linear_sum_assignment
 from tqdm.auto import tqdm
 
 from .base import (BaseLabelModel, check_cardinality, check_number, heldout_vote_ll, indicators, is_dask, log_to_stdout, logger, map_reduce,
-                           map_rows, prepare_L, resolve_class_balance, scratch, weak_ref, weighted_rows, within_noise)
+                           map_rows, prepare_L, reads_sparse, resolve_class_balance, scratch, weak_ref, weighted_rows, within_noise)
 from .baselines import MajorityClassVoter, MajorityLabelVoter, RandomVoter, Wawa, agreement_weights, weighted_shares
 from .core import check_Y
 from .dawid_skene import (EB_GRID, EB_SOURCES, DawidSkene, dawid_skene_posterior, ds_block, ds_em, lf_votes, normalised_theta, one_sided,
@@ -188,6 +188,7 @@ def fit_members(L, k:int, name:str, p, seed:int, fit_kw:dict):
     vws = np.zeros((0, len(voted))) if lf_votes(sided, voted) else vote_weights(agree, voted)  # LFs: the EM members alone
     return lps, lts, vws, (normalised_theta(lts[0], sided), voted)  # all from EM's passes
 
+@reads_sparse
 def members_block(block, ws, lps, lts, vws, k:int) -> np.ndarray:
     "The mean of the members' posteriors on one block: EM members (log prior, log theta) and weighted votes."
     Is = indicators(block, k, ws)  # once for every member
