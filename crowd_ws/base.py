@@ -5,14 +5,18 @@
 # %% ../nbs/05_base.ipynb #cc0617bc
 from __future__ import annotations
 
+import collections
+import contextlib
 import functools
 import json
 import logging
 import os
+import queue
 import sys
 import tempfile
 import weakref
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -20,17 +24,18 @@ import pandas as pd
 import scipy.sparse as sp
 from fastcore.basics import patch
 from scipy.special import logsumexp
+from threadpoolctl import threadpool_info, threadpool_limits
 
 from .analysis import Scorer, probs_to_preds
 from .core import check_L, check_Y, encode_answers, short_repr, votes, voted_rows
 
 # %% auto #0
 __all__ = ['SPARSE_SHARE', 'logger', 'FORMAT', 'QUALITY_MAX_CLASSES', 'Workspace', 'scratch', 'indicators', 'sum_rtol',
-           'block_rows', 'reads_sparse', 'keeps_sparse', 'blocks', 'is_dask', 'dask_rows', 'map_reduce',
-           'distinct_rows', 'weighted_rows', 'map_rows', 'prepare_L', 'check_cardinality', 'check_number',
-           'resolve_class_balance', 'softmax_rows', 'posterior_block', 'log_to_stdout', 'weak_ref', 'check_writable',
-           'write_files_atomic', 'write_atomic', 'votes_log_joint', 'heldout_vote_ll', 'within_noise', 'NotFittedError',
-           'BaseLabelModel', 'worker_quality', 'check_saveable']
+           'block_rows', 'reads_sparse', 'keeps_sparse', 'block_spans', 'block', 'blocks', 'is_dask', 'dask_rows',
+           'default_n_jobs', 'parallel', 'block_results', 'map_reduce', 'distinct_rows', 'weighted_rows', 'map_rows',
+           'prepare_L', 'check_cardinality', 'check_number', 'resolve_class_balance', 'softmax_rows', 'posterior_block',
+           'log_to_stdout', 'weak_ref', 'check_writable', 'write_files_atomic', 'write_atomic', 'votes_log_joint',
+           'heldout_vote_ll', 'within_noise', 'NotFittedError', 'BaseLabelModel', 'worker_quality', 'check_saveable']
 
 # %% ../nbs/05_base.ipynb #c14c5094
 class Workspace:
@@ -61,7 +66,7 @@ def sum_rtol(n_terms:int, dtype=np.float32) -> float:
     return nu / (1 - nu)
 
 # %% ../nbs/05_base.ipynb #303de642
-def block_rows(n_cols:int, budget:int=1 << 24) -> int:
+def block_rows(n_cols:int, budget:int=1 << 22) -> int:
     "Rows per block so that one float32 indicator block holds about `budget` cells."
     return max(256, budget // max(1, n_cols))
 
@@ -76,18 +81,22 @@ def keeps_sparse(L, fn) -> bool:
     "Should the passes of `fn` over L take CSR blocks? For a sparse L with few votes (a crowd of many light workers), when `fn` reads them."
     return getattr(fn, "reads_sparse", False) and sp.issparse(L) and L.nnz < SPARSE_SHARE * L.shape[0] * L.shape[1]
 
+def block_spans(L, rows:int|None=None, sparse:bool=False) -> list:
+    "The (start, stop) rows of L's blocks: `rows` each, else about 2^22 cells (dense), or 2^22 votes (`sparse`); never dependent on threads."
+    rows = rows or (max(256, (1 << 22) * L.shape[0] // max(L.nnz, 1)) if sparse else block_rows(L.shape[1]))
+    return [(s, min(s + rows, L.shape[0])) for s in range(0, L.shape[0], rows)]
+
+def block(L, span, sparse:bool=False):
+    "Rows `span` of L as a dense int block (a CSR's stored label + 1 -> label), or with `sparse` as CSR."
+    b = L[span[0]:span[1]]
+    if sparse or not sp.issparse(b): return b if sparse else np.asarray(b)
+    b = b.toarray()  # check_L made its dtype signed: subtract in place, no second block in memory
+    b -= 1
+    return b
+
 def blocks(L, rows:int|None=None, sparse:bool=False):
-    "Yield dense int blocks of L's rows (CSR blocks are converted: stored label + 1 -> label), or with `sparse`, CSR blocks of about 2^24 votes."
-    if sparse:
-        rows = rows or max(256, (1 << 24) * L.shape[0] // max(L.nnz, 1))
-        yield from (L[s:s + rows] for s in range(0, L.shape[0], rows)); return
-    rows = rows or block_rows(L.shape[1])
-    for s in range(0, L.shape[0], rows):
-        b = L[s:s + rows]
-        if not sp.issparse(b): yield np.asarray(b); continue
-        b = b.toarray()  # check_L made its dtype signed: subtract in place, no second block in memory
-        b -= 1
-        yield b
+    "Yield the blocks of L's rows (see `block_spans` and `block`)."
+    for span in block_spans(L, rows, sparse): yield block(L, span, sparse)
 
 def is_dask(L) -> bool:
     "Is L a Dask collection?"
@@ -100,6 +109,41 @@ def dask_rows(L):
 
 # %% ../nbs/05_base.ipynb #ac4786d7
 def _add(a, b): return tuple(x + y for x, y in zip(a, b))
+
+_N_JOBS = [None]  # threads for the passes over L, set by `parallel`; None: `default_n_jobs()`
+
+def default_n_jobs() -> int:
+    "Threads for a pass when none are set: as many as the BLAS may use (OMP_NUM_THREADS, threadpoolctl's limits), else the usable cores."
+    blas = [i["num_threads"] for i in threadpool_info() if i.get("user_api") == "blas"]
+    if blas: return max(1, max(blas))
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+@contextlib.contextmanager
+def parallel(n_jobs:int|None):
+    "Within this block, passes over an in-memory L run on `n_jobs` threads (None: `default_n_jobs()`); results are the same for any number."
+    if n_jobs is not None and (isinstance(n_jobs, bool) or not isinstance(n_jobs, (int, np.integer)) or n_jobs < 1):
+        raise ValueError(f"n_jobs must be a whole number >= 1 (or None: as many as the BLAS may use), got {n_jobs!r}")
+    old, _N_JOBS[0] = _N_JOBS[0], n_jobs
+    try: yield
+    finally: _N_JOBS[0] = old
+
+def block_results(L, fn, args, weights=None):
+    "Yield `fn(block, ws, *args)` (with the block's `weights` as `w=`) for the blocks of an in-memory L, in block order, from up to n_jobs threads."
+    sparse, jobs = keeps_sparse(L, fn), _N_JOBS[0] or default_n_jobs()
+    spare = queue.SimpleQueue()  # one Workspace per thread: a block function returns fresh arrays, never its buffers
+    for _ in range(jobs): spare.put(Workspace())
+    def run(span):
+        b, ws = block(L, span, sparse), spare.get()
+        try: return fn(b, ws, *args) if weights is None else fn(b, ws, *args, w=weights[span[0]:span[1]])
+        finally: spare.put(ws)
+    spans = block_spans(L, sparse=sparse)
+    if jobs == 1 or len(spans) == 1: yield from map(run, spans); return
+    with ThreadPoolExecutor(jobs) as ex, threadpool_limits(1):  # numpy and BLAS release the GIL; one BLAS thread each
+        pending = collections.deque()
+        for span in spans:
+            pending.append(ex.submit(run, span))
+            if len(pending) > 2 * jobs: yield pending.popleft().result()  # a few blocks ahead: memory stays bounded
+        while pending: yield pending.popleft().result()
 
 def _checked_call(block, k, fn, *args):
     "`fn` on a block that has not been checked yet (a Dask block), with fresh buffers."
@@ -114,11 +158,8 @@ def map_reduce(L, k:int, fn, *args, weights=None):
         while len(parts) > 1:  # tree reduction on the cluster: only the sums travel back
             parts = [dask.delayed(_add)(*parts[i:i + 2]) if i + 1 < len(parts) else parts[i] for i in range(0, len(parts), 2)]
         return dask.compute(parts[0])[0]
-    out, ws, s = None, Workspace(), 0
-    for b in blocks(L, sparse=keeps_sparse(L, fn)):
-        r = fn(b, ws, *args) if weights is None else fn(b, ws, *args, w=weights[s:s + b.shape[0]])
-        out, s = (r if out is None else _add(out, r)), s + b.shape[0]
-    return out
+    if L.shape[0] == 0: return None
+    return functools.reduce(_add, block_results(L, fn, args, weights))  # added in block order, whatever the threads
 
 def distinct_rows(L, k:int, min_rows:int=1000, sample:int=20_000):
     "(distinct rows U, each row's index into U, each distinct row's count) of a dense L whose rows repeat (fewer than half distinct); else None."
@@ -148,8 +189,7 @@ def map_rows(L, k:int, fn, *args):
 
 def _map_blocks(L, k:int, fn, *args):
     "`map_rows` over every row of an in-memory L."
-    ws = Workspace()
-    return np.concatenate([fn(b, ws, *args) for b in blocks(L, sparse=keeps_sparse(L, fn))]) if L.shape[0] else np.zeros((0, k))
+    return np.concatenate(list(block_results(L, fn, args))) if L.shape[0] else np.zeros((0, k))
 
 # %% ../nbs/05_base.ipynb #0a058b52
 def prepare_L(L, k:int|None, m:int|None=None, what="L",
