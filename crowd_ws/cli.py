@@ -27,7 +27,7 @@ __all__ = ['MODELS', 'COMMANDS', 'read_answers', 'aggregate_answers', 'aggregate
 
 # %% ../nbs/12_cli.ipynb #b050af75
 MODELS = {"LabelModel": LabelModel, "DawidSkene": DawidSkene, "GLAD": GLAD, "Wawa": Wawa, "MajorityLabelVoter": MajorityLabelVoter}
-_CHUNK, _BIG = 1_000_000, 50 << 20  # rows per chunk when reading; files above 50 MB get a progress bar
+_CHUNK, _BIG = 250_000, 50 << 20  # rows per chunk when reading (their text is held only while a chunk is read); files above 50 MB get a progress bar
 
 def read_answers(path, item_col:str="item", worker_col:str="worker", label_col:str="label", progress:bool=False) -> pd.DataFrame:
     "The three columns of an answers CSV as text, as written (only an empty cell is missing), with errors that name the file, the column or the line."

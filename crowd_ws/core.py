@@ -153,7 +153,7 @@ def answer_table(answers:pd.DataFrame,  # one row per answer
     missing = [c for c in cols.values() if c not in answers.columns]
     if missing: raise KeyError(f"the answer table has no column(s) {missing}; it has {list(answers.columns)} "
                                "(name yours with item_col=, worker_col=, label_col=)")
-    return pd.DataFrame({k: answers[c].to_numpy() for k, c in cols.items()})
+    return pd.DataFrame({k: answers[c].array for k, c in cols.items()})  # without the index; categories stay categories
 
 # %% ../nbs/00_core.ipynb #fbea7134
 def plain_value(v):
@@ -201,15 +201,23 @@ def encode_answers(answers:pd.DataFrame,  # long table, one row per answer (see 
     if len(t) == 0: raise ValueError("the answer table has no rows")
     for c in t.columns:
         if t[c].isna().any(): raise ValueError(f"the answer table's {c!r} column is empty on {int(t[c].isna().sum())} row(s), e.g. row {int(np.flatnonzero(t[c].isna())[0])}")
-        if t[c].dtype == object: check_one_type(t[c], f"the answer table's {c!r} column")
-    classes = answer_classes(t.label.to_numpy(), classes, cardinality)
-    rows, items = pd.factorize(t.item, sort=False)
+        values = t[c].cat.categories if isinstance(t[c].dtype, pd.CategoricalDtype) else t[c]  # categories: each value once
+        if values.dtype == object: check_one_type(values, f"the answer table's {c!r} column")
+    labels = t.label.cat.categories[t.label.cat.codes.unique()] if isinstance(t.label.dtype, pd.CategoricalDtype) else t.label.to_numpy()
+    classes = answer_classes(labels, classes, cardinality)
+    rows, items = pd.factorize(t.item, sort=False)  # on categories: from their codes, without hashing each answer
     cols, workers = pd.factorize(t.worker, sort=False)
-    codes = pd.Index(classes).get_indexer(t.label)
-    cell = rows.astype(np.int64) * len(workers) + cols
-    last = ~pd.Series(cell).duplicated(keep="last").to_numpy()
-    if not last.all(): warnings.warn(f"{int((~last).sum())} repeated (item, worker) answer(s): the last answer of each pair is kept", stacklevel=3)
-    L = sp.csr_matrix((codes[last] + 1, (rows[last], cols[last])), shape=(len(items), len(workers)), dtype=np.int64)
+    small = lambda a, n: a.astype(np.int32) if n < 2**31 - 1 else a  # half the memory of the answers' positions
+    rows, cols = small(rows, len(items)), small(cols, len(workers))
+    dtype = np.int8 if len(classes) < 127 else np.int32 if len(classes) < 2**31 - 1 else np.int64
+    if isinstance(t.label.dtype, pd.CategoricalDtype): codes = pd.Index(classes).get_indexer(t.label.cat.categories).astype(dtype)[t.label.cat.codes]
+    else: codes = pd.Index(classes).get_indexer(t.label).astype(dtype)
+    shape = (len(items), len(workers))
+    L = sp.csr_matrix((codes + 1, (rows, cols)), shape=shape)  # repeated (item, worker) pairs are summed here ...
+    if L.nnz < len(rows):  # ... so there are some: keep the last answer of each pair
+        last = ~pd.Series(rows.astype(np.int64) * len(workers) + cols).duplicated(keep="last").to_numpy()
+        warnings.warn(f"{int((~last).sum())} repeated (item, worker) answer(s): the last answer of each pair is kept", stacklevel=3)
+        L = sp.csr_matrix(((codes[last] + 1).astype(dtype), (rows[last], cols[last])), shape=shape)
     return L, pd.Index(items, name="item"), pd.Index(workers, name="worker"), classes
 
 # %% ../nbs/00_core.ipynb #9cc31404
