@@ -12,7 +12,7 @@ def reqs(key):
     return cfg.get(key, "").split()
 
 
-extras = {k: reqs(f"{k}_requirements") for k in ("dev", "dask", "bench")}
+extras = {k: reqs(f"{k}_requirements") for k in ("dev", "dask", "spacy", "bench")}
 extras["all"] = sorted({r for v in extras.values() for r in v})
 
 setup(

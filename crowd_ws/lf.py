@@ -20,10 +20,11 @@ import scipy.sparse as sp
 from .core import ABSTAIN, answer_table, plain_value, short_repr
 
 # %% auto #0
-__all__ = ['LambdaPreprocessor', 'BasePreprocessor', 'textblob_polarity', 'DataPoint', 'is_frozen', 'copy_point', 'is_flat',
-           'PreprocessorError', 'add_context', 'Preprocessor', 'preprocessor', 'LabelingError', 'check_label',
-           'LabelingFunction', 'labeling_function', 'busy_workers', 'crowd_worker_lfs', 'crowd_label_matrix',
-           'polarity_positive', 'polarity_negative', 'polarity_negative_2', 'weather_text_lfs']
+__all__ = ['LambdaPreprocessor', 'BasePreprocessor', 'textblob_polarity', 'DataPoint', 'is_frozen', 'is_shared', 'copy_point',
+           'is_flat', 'PreprocessorError', 'add_context', 'Preprocessor', 'preprocessor', 'LabelingError',
+           'check_label', 'LabelingFunction', 'labeling_function', 'spacy_pipeline', 'SpacyPreprocessor',
+           'nlp_labeling_function', 'busy_workers', 'crowd_worker_lfs', 'crowd_label_matrix', 'polarity_positive',
+           'polarity_negative', 'polarity_negative_2', 'weather_text_lfs']
 
 # %% ../nbs/02_lf.ipynb #1fb77e42
 class DataPoint(SimpleNamespace):
@@ -61,16 +62,22 @@ def is_frozen(v) -> bool:
     if isinstance(v, _IMMUTABLE): return True
     return isinstance(v, (tuple, frozenset)) and all(isinstance(e, _IMMUTABLE) or is_frozen(e) for e in v)
 
+_CONTAINERS = (list, dict, set, bytearray, np.ndarray, pd.Series, pd.DataFrame)  # plain data an LF may change in place
+
+def is_shared(v) -> bool:
+    "Is `v` handed out as it is, not copied? Frozen values (see `is_frozen`) and objects that are not plain containers (a spaCy Doc, a model)."
+    return is_frozen(v) or not isinstance(v, _CONTAINERS)
+
 def copy_point(x):
-    "A copy of a data point whose mutable values are copied too (frozen ones, see `is_frozen`, are shared)."
+    "A copy of a data point whose plain containers (lists, dicts, sets, arrays) are copied too; other values are shared (`is_shared`)."
     if not isinstance(x, DataPoint): return copy.deepcopy(x)
     out = DataPoint()
-    out.__dict__.update({k: v if is_frozen(v) else copy.deepcopy(v) for k, v in x.__dict__.items()})
+    out.__dict__.update({k: v if is_shared(v) else copy.deepcopy(v) for k, v in x.__dict__.items()})
     return out
 
 def is_flat(x) -> bool:
-    "True for a DataPoint whose values are all frozen (see `is_frozen`): then a copy of its dict is a full copy."
-    return isinstance(x, DataPoint) and all(is_frozen(v) for v in x.__dict__.values())
+    "True for a DataPoint with no plain containers among its values (see `is_shared`): then a copy of its dict is a full copy."
+    return isinstance(x, DataPoint) and all(is_shared(v) for v in x.__dict__.values())
 
 # %% ../nbs/02_lf.ipynb #3fa292c9
 class PreprocessorError(ValueError):
@@ -216,6 +223,39 @@ def labeling_function(name:str|None=None, resources:dict|None=None, pre:Sequence
     _no_parens(name, "labeling_function")
     if pre is not None and preprocessors is not None: raise ValueError("give `pre` or `preprocessors`, not both")
     def deco(f): return LabelingFunction(name or f.__name__, f, resources, pre if pre is not None else preprocessors, cardinality)
+    return deco
+
+# %% ../nbs/02_lf.ipynb #3597bbe4
+def spacy_pipeline(language="en_core_web_sm", disable:Sequence|None=None, gpu:bool=False):
+    "A spaCy pipeline: `language` loaded by name (components in `disable` left out), or returned as it is if already built."
+    try: import spacy
+    except ImportError: raise ImportError("spaCy LFs need spaCy: pip install 'crowd_ws[spacy]' (or pip install spacy)") from None
+    if gpu: spacy.prefer_gpu()
+    if not isinstance(language, str): return language  # a pipeline built by the caller (spacy.blank("en") with a ruler, ...)
+    try: return spacy.load(language, disable=list(disable or []))
+    except OSError: raise ValueError(f"spaCy model {language!r} is not installed: python -m spacy download {language} "
+                                     "(or pass a loaded pipeline as language=...)") from None
+
+class SpacyPreprocessor(Preprocessor):
+    "Snorkel's spaCy preprocessor: the `Doc` of field `text_field`, parsed by `language`, set as field `doc_field`."
+    def __init__(self, text_field:str, doc_field:str, language="en_core_web_sm", disable:Sequence|None=None, pre:Sequence|None=None,
+                 memoize:bool=False, memoize_key:Callable|None=None, gpu:bool=False):
+        self.nlp = spacy_pipeline(language, disable, gpu)
+        super().__init__(f"SpacyPreprocessor_{text_field}_{doc_field}", pre=pre, memoize=memoize, memoize_key=memoize_key,
+                         field_names={text_field: "text"}, mapped_field_names={"doc": doc_field})
+    def run(self, text) -> dict: return {"doc": self.nlp(text)}
+
+_NLP_PRE = {}  # one preprocessor per setting, shared by the nlp LFs that use it
+
+def nlp_labeling_function(name:str|None=None, resources:dict|None=None, pre:Sequence|None=None, text_field:str="text",
+                          doc_field:str="doc", language="en_core_web_sm", disable:Sequence|None=None, memoize:bool=True,
+                          memoize_key:Callable|None=None, gpu:bool=False):
+    "Decorator: an LF whose data point carries the spaCy `Doc` of `text_field` as `doc_field` (Snorkel's `nlp_labeling_function`)."
+    _no_parens(name, "nlp_labeling_function")
+    key = (text_field, doc_field, language if isinstance(language, str) else id(language), tuple(disable or ()),
+           tuple(pre or ()), memoize, memoize_key, gpu)
+    if key not in _NLP_PRE: _NLP_PRE[key] = SpacyPreprocessor(text_field, doc_field, language, disable, pre, memoize, memoize_key, gpu)
+    def deco(f): return LabelingFunction(name or f.__name__, f, resources, pre=[_NLP_PRE[key]])
     return deco
 
 # %% ../nbs/02_lf.ipynb #5d62812a
