@@ -178,15 +178,21 @@ def _apply_partition(part:pd.DataFrame, bundle:_LFBundle, fault_tolerant:bool):
     "Label one partition: (L, faults)."
     return apply_lfs(part, bundle.lfs, bundle.cardinality, fault_tolerant, partition=True)
 
+def _label_partition(part:pd.DataFrame, bundle:_LFBundle, fault_tolerant:bool, dtype):
+    "Label one partition: L alone, as `dtype`."
+    return _apply_partition(part, bundle, fault_tolerant)[0].astype(dtype)
+
 # %% ../nbs/03_apply.ipynb #ed604a7d
 class DaskLFApplier(PandasLFApplier):
     "Apply labelling functions to a Dask DataFrame, partition by partition, on a dask.distributed cluster."
     def apply(self, ddf, fault_tolerant:bool=False, return_meta:bool=False, sparse:bool=False,
               client=None,  # a dask.distributed Client; default: the current one, else Dask's local scheduler
-              scheduler:str|None=None):  # instead of a client: a local Dask scheduler by name ("threads", "processes", "synchronous"), as Snorkel's
-        "Label every row of `ddf`: the same matrix `PandasLFApplier` gives on the computed DataFrame."
+              scheduler:str|None=None,  # instead of a client: a local Dask scheduler by name ("threads", "processes", "synchronous"), as Snorkel's
+              lazy:bool=False):  # return L as a Dask array, one chunk per partition, computed where the partitions live
+        "Label every row of `ddf`: the same matrix `PandasLFApplier` gives on the computed DataFrame (a Dask array with `lazy`)."
         import dask
         if not hasattr(ddf, "to_delayed"): raise TypeError(f"DaskLFApplier.apply needs a Dask DataFrame, got {type(ddf).__name__}; use PandasLFApplier for a pandas DataFrame")
+        if lazy: return self._lazy(ddf, fault_tolerant, return_meta, sparse, client, scheduler)
         if client is not None and scheduler is not None: raise ValueError(f"pass a client or a scheduler ({scheduler!r}), not both")
         if isinstance(scheduler, str):
             from dask.base import named_schedulers
@@ -208,6 +214,18 @@ class DaskLFApplier(PandasLFApplier):
         L = np.concatenate([r[0] for r in results]) if results else np.empty((0, m), np.int64)
         faults = np.sum([r[1] for r in results], axis=0) if results else np.zeros(m, np.int64)
         return self._result(L, faults, return_meta, sparse)
+
+    def _lazy(self, ddf, fault_tolerant, return_meta, sparse, client, scheduler):
+        "L as a Dask array that is never gathered: int8 when the cardinality allows (the label models stream it)."
+        import dask, dask.array as da
+        given = [n for n, v in (("return_meta", return_meta), ("sparse", sparse), ("client", client), ("scheduler", scheduler)) if v]
+        if given: raise ValueError(f"lazy=True returns L alone, as a Dask array computed when used (by the cluster the caller "
+                                   f"computes on): {given} cannot apply")
+        dtype = np.int8 if self.cardinality is not None and self.cardinality <= 127 else np.int64
+        bundle = dask.delayed(_LFBundle(self.lfs, self.cardinality), pure=True)  # one key: shipped once per worker
+        parts = [da.from_delayed(dask.delayed(_label_partition)(p, bundle, fault_tolerant, dtype), (n, len(self.lfs)), dtype)
+                 for p, n in zip(ddf.to_delayed(), ddf.map_partitions(len).compute())]
+        return da.concatenate(parts) if parts else da.zeros((0, len(self.lfs)), dtype=dtype)
 
 # %% ../nbs/03_apply.ipynb #fb1f6c14
 class PandasParallelLFApplier(DaskLFApplier):

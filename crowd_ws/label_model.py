@@ -5,6 +5,7 @@
 # %% ../nbs/08_label_model.ipynb #92732da1
 from __future__ import annotations
 
+import inspect
 import warnings
 from dataclasses import dataclass
 
@@ -18,16 +19,16 @@ from .base import (BaseLabelModel, check_cardinality, check_number, heldout_vote
                            map_rows, prepare_L, reads_sparse, resolve_class_balance, scratch, weak_ref, weighted_rows, within_noise)
 from .baselines import MajorityClassVoter, MajorityLabelVoter, RandomVoter, Wawa, agreement_weights, weighted_shares
 from .core import check_Y
-from .dawid_skene import (EB_GRID, EB_SOURCES, DawidSkene, dawid_skene_posterior, ds_block, ds_em, lf_votes, normalised_theta, one_sided,
-                                  posterior_many, sided_share, votes_per_row)
+from .dawid_skene import (EB_GRID, EB_SOURCES, DawidSkene, dawid_skene_posterior, ds_block, ds_em, ds_stats, lf_votes, normalised_theta,
+                                  one_sided, posterior_many, sided_share, votes_per_row)
 from .glad import GLAD
 from .optim import lr_schedule, make_optimizer, warmup_epochs
 
 # %% auto #0
-__all__ = ['ESTIMATORS', 'SELECT', 'COMMITTEE', 'COMMITTEE_VB', 'overlap_block', 'overlap_stats', 'overlap_matrix',
+__all__ = ['ESTIMATORS', 'SELECT', 'COMMITTEE', 'COMMITTEE_VB', 'MC_OPTIONS', 'overlap_block', 'overlap_stats', 'overlap_matrix',
            'mu_loss_grad', 'break_symmetry', 'log_mu', 'smooth_p', 'em_polish', 'vote_rates', 'choose_estimator',
            'source_votes', 'sided_sources', 'mu_from_theta', 'vote_weights', 'fit_members', 'members_block',
-           'LabelModel', 'TrainConfig', 'BaseLabelModel', 'DawidSkene', 'GLAD', 'MajorityClassVoter',
+           'posterior_mu', 'LabelModel', 'TrainConfig', 'BaseLabelModel', 'DawidSkene', 'GLAD', 'MajorityClassVoter',
            'MajorityLabelVoter', 'RandomVoter', 'Wawa', 'dawid_skene_posterior']
 
 # %% ../nbs/08_label_model.ipynb #6ccffd44
@@ -196,12 +197,24 @@ def members_block(block, ws, lps, lts, vws, k:int) -> np.ndarray:
     if len(vws): P = P + weighted_shares(Is, vws.T.astype(np.float32), np.exp(lps).mean(0)).sum(1)  # no votes: the class balance
     return P / (len(lts) + len(vws))
 
+@reads_sparse
+def _own_stats_block(block, ws, lps, lts, vws, k:int, w=None):
+    "M-step statistics of one block against the members' mean posterior (rows weighted by `w`, if given)."
+    T = members_block(block, ws, lps, lts, vws, k)
+    return ds_stats(T if w is None else T * w[:, None], indicators(block, k, ws))
+
+def posterior_mu(L, k:int, lps, lts, vws):
+    "(mu (m*k, k), class shares (k,)) of the model that predicts: one M-step against its own posteriors P, mu[(j,a), y] = sum_i P_iy [L_ij = a] / sum_i P_iy."
+    U, w = (L, None) if is_dask(L) else weighted_rows(L, k)
+    counts, sums = map_reduce(U, k, _own_stats_block, lps, lts, vws, k, weights=w)  # counts (k_vote, m, k_true)
+    return (counts / np.maximum(sums, 1e-12)).transpose(1, 0, 2).reshape(-1, k), sums / max(sums.sum(), 1e-12)
+
 # %% ../nbs/08_label_model.ipynb #a539911d
 class LabelModel(BaseLabelModel):
     "Label model: a committee's mean posterior (default), held-out choice ('select'), matrix completion ('mc', Ratner et al., AAAI 2019) or one member by name."
     _params = ("cardinality", "verbose", "device", "estimator", "estimator_", "class_balance_from_")
-    _arrays = ("_mu", "_p", "_lps", "_lts", "_vws")
-    _optional = ("_lps", "_lts", "_vws")  # files saved before committees: the estimator's own parameters
+    _arrays = ("_mu", "_p", "_lps", "_lts", "_vws", "_mu_p")
+    _optional = ("_lps", "_lts", "_vws", "_mu_p")  # files saved before committees: the estimator's own parameters
     def __init__(self, cardinality:int=2, verbose:bool=False, device:str="cpu",
                  estimator:str="auto"):  # "auto" (a committee), "select" (held-out vote likelihood), or one of ESTIMATORS
         cardinality = check_cardinality(cardinality)
@@ -239,6 +252,7 @@ class LabelModel(BaseLabelModel):
         if (self._p <= 0).any() or not np.isclose(self._p.sum(), 1): raise ValueError(f"{path}: the class balance must be positive and sum to 1")
         if ((self._mu < 0) | (self._mu > 1)).any(): raise ValueError(f"{path}: mu must hold probabilities in [0, 1]")
         if not hasattr(self, "class_balance_from_"): self.class_balance_from_ = None  # a file from before it was kept: not known
+        if not hasattr(self, "_mu_p"): self._mu_p = self._p  # a file from before: mu's class weights were the class balance
         if not hasattr(self, "_lps"):  # a file from before committees: its one estimator
             lt = log_mu(self._mu, k) if self.estimator_ == "mc" else np.log(np.maximum(self._mu, 1e-300)).reshape(-1, k, k).transpose(1, 0, 2)
             self._lps, self._lts, self._vws = np.log(self._p)[None], lt[None], np.zeros((0, self._mu.shape[0] // k))
@@ -360,6 +374,7 @@ def fit(self:LabelModel, L_train, Y_dev=None, class_balance=None, n_epochs:int=1
         lr_scheduler:str="constant", lr_scheduler_config:dict|None=None, optimizer_config:dict|None=None,
         L_dev=None):  # with Y_dev: the dev items' votes, to choose the estimator by dev accuracy
     "Choose the estimator (unless fixed) and fit it on L_train; returns self."
+    passed = {k: v for k, v in locals().items() if k in MC_OPTIONS}  # as the caller gave them
     if self.verbose: log_to_stdout()
     k = self.cardinality
     L_in, L_train = L_train, prepare_L(L_train, k, what="L_train", train=True)
@@ -378,6 +393,11 @@ def fit(self:LabelModel, L_train, Y_dev=None, class_balance=None, n_epochs:int=1
     self.train_config = TrainConfig(n_epochs=n_epochs, lr=lr, l2=l2, optimizer=optimizer, optimizer_config=optimizer_config, lr_scheduler=lr_scheduler,
                                     lr_scheduler_config=lr_scheduler_config, prec_init=prec_init, seed=seed, log_freq=log_freq, mu_eps=mu_eps)
     self.estimator_, self.selection_, members = self._choose(L_train, None if fit_p else p, seed, mc_kw, L_dev, Y_dev)
+    if self.estimator_ != "mc":  # matrix completion's training options change nothing else: say so rather than ignore them
+        defaults = inspect.signature(LabelModel.fit).parameters
+        unused = [k for k, v in passed.items() if not (v is defaults[k].default or (type(v) is type(defaults[k].default) and v == defaults[k].default))]
+        if unused: warnings.warn(f"LabelModel fitted {self.estimator_!r}, which does not use {unused}: these are matrix completion's "
+                                 "training options (estimator='mc'); they change nothing here", stacklevel=2)
     if self.estimator_ == "mc": mu, self._p = self._fit_mc(L_train, p, fit_p, seed=seed, progress_bar=progress_bar, **mc_kw)
     else:
         self._lps, self._lts, self._vws, (lt_mu, voted) = members or fit_members(L_train, k, self.estimator_, None if fit_p else p, seed, mc_kw)
@@ -389,13 +409,17 @@ def fit(self:LabelModel, L_train, Y_dev=None, class_balance=None, n_epochs:int=1
         if self.estimator_ == "auto" and not len(self._vws):
             self._log("committee: Dawid-Skene, hierarchical Dawid-Skene and MACE with the rates of their first M-step (most votes come from "
                       "sources that vote one class only, as labelling functions do; they start from the majority vote, which is not averaged in again)")
-        mu, self._p = mu_from_theta(L_train, lt_mu, voted), np.exp(self._lps).mean(0)  # a committee's mu: its Dawid-Skene member's
+        self._p = np.exp(self._lps).mean(0)
+        mu, self._mu_p = posterior_mu(L_train, k, self._lps, self._lts, self._vws)  # what it reports describes what it predicts
     self._mu = mu if mu_eps is None else np.clip(mu, mu_eps, 1 - mu_eps)
-    if self.estimator_ == "mc": self._lps, self._lts, self._vws = np.log(self._p)[None], log_mu(self._mu, k)[None], np.zeros((0, m))
+    if self.estimator_ == "mc": self._lps, self._lts, self._vws, self._mu_p = np.log(self._p)[None], log_mu(self._mu, k)[None], np.zeros((0, m)), self._p
     self._cover, self._L_train = None, weak_ref(L_in)  # vote rates: computed from L_train when first asked for
     self.fitted_ = True
     self._log("Finished Training")
     return self
+
+MC_OPTIONS = ("n_epochs", "lr", "l2", "optimizer", "seed", "log_freq", "prec_init", "momentum", "em_steps", "mu_eps", "lr_scheduler",
+              "lr_scheduler_config", "optimizer_config")  # `fit`'s options that only matrix completion uses
 
 # %% ../nbs/08_label_model.ipynb #9280b385
 @patch
@@ -422,10 +446,10 @@ def get_conditional_probs(self:LabelModel, L=None  # the training matrix; defaul
 
 @patch
 def get_weights(self:LabelModel) -> np.ndarray:
-    "Each source's accuracy when it votes: sum_y p_y mu[(j,y),y] / sum_y p_y sum_a mu[(j,a),y]."
+    "Each source's accuracy when it votes: sum_y p_y mu[(j,y),y] / sum_y p_y sum_a mu[(j,a),y], p: mu's class weights (a committee's: its posteriors' class shares)."
     self._check_fitted()
     k = self.cardinality
     mu = self._mu.reshape(-1, k, k)  # (m, k_vote, k_true)
-    right = (np.diagonal(mu, axis1=1, axis2=2) * self._p).sum(1)
-    voted = (mu.sum(1) * self._p).sum(1)
+    right = (np.diagonal(mu, axis1=1, axis2=2) * self._mu_p).sum(1)  # mu's class weights: a committee's, its posteriors' class shares
+    voted = (mu.sum(1) * self._mu_p).sum(1)
     return np.divide(right, voted, out=np.zeros_like(right), where=voted > 0)

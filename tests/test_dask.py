@@ -132,3 +132,20 @@ def test_dask_dataframe_of_labels(client):
     ddf = dd.from_pandas(pd.DataFrame(c.L.astype(np.int64), columns=[f"lf{j}" for j in range(5)]), npartitions=4)
     # 5,000-row sums in another order: within 10 sqrt(n) u = 4.2e-5 (see test_dask_label_models_match_in_memory)
     np.testing.assert_allclose(LabelModel(2).fit(ddf, seed=0).confusions_, LabelModel(2).fit(c.L, seed=0).confusions_, rtol=1e-4, atol=1e-7)
+
+
+def test_lazy_label_matrix_never_gathered(client):
+    "lazy=True: L as a Dask array on the cluster; the default label model fits on it and predicts lazily, as in memory."
+    import cloudpickle, sys
+    cloudpickle.register_pickle_by_value(sys.modules[__name__])
+    df = _frame(2_000)
+    lfs = [lf_long, lf_bad_weather, lf_fragile]
+    expected = PandasLFApplier(lfs, cardinality=2).apply(df, progress_bar=False, fault_tolerant=True)
+    L = DaskLFApplier(lfs, cardinality=2).apply(dd.from_pandas(df, npartitions=4), fault_tolerant=True, lazy=True)
+    assert isinstance(L, da.Array) and L.dtype == np.int8
+    np.testing.assert_array_equal(L.compute(), expected)
+    P = LabelModel(2).fit(L).predict_proba(L)
+    assert isinstance(P, da.Array)
+    # other sums of the same votes (float32 blocks on the cluster, float64 over the distinct rows in memory), so an EM
+    # member may stop one step earlier or later: within 1e-3, as 08_label_model's Dask check explains
+    np.testing.assert_allclose(P.compute(), LabelModel(2).fit(expected).predict_proba(expected), atol=1e-3)

@@ -215,3 +215,53 @@ def test_one_lf_changing_a_cell_leaves_the_dataframe_alone():
     PandasLFApplier([lf_pops]).apply(df, progress_bar=False)
     assert df.tokens.tolist() == [["a", "b"], ["c"]] and df.scores.tolist() == [{"s": 0}, {"s": 1}]
     assert df.vec[0].tolist() == [0, 0] and df.vec[1].tolist() == [1, 1]
+
+
+@pytest.mark.parametrize("option, value", [("n_epochs", 10), ("lr", 0.5), ("l2", 0.1), ("optimizer", "adam"), ("seed", 7),
+                                           ("log_freq", 5), ("prec_init", 0.8), ("momentum", 0.5), ("em_steps", 0), ("mu_eps", 0.4),
+                                           ("lr_scheduler", "linear"), ("lr_scheduler_config", {"warmup_steps": 2}),
+                                           ("optimizer_config", {"sgd_config": {"momentum": 0.8}})])
+def test_committee_names_the_options_it_does_not_use(option, value):
+    "The default committee fits by EM: a matrix-completion option it is given changes nothing, and a warning names it."
+    c = make_crowd(500, 6, seed=1)
+    plain = LabelModel(2).fit(c.L).predict_proba(c.L)
+    with pytest.warns(UserWarning, match=rf"does not use \['{option}'\]"):
+        lm = LabelModel(2).fit(c.L, **{option: value})
+    np.testing.assert_array_equal(lm.predict_proba(c.L), plain)
+    mc = lambda **kw: LabelModel(2, estimator="mc").fit(c.L, **kw).predict_proba(c.L)
+    if option not in ("log_freq", "seed"):  # matrix completion uses it (log_freq only logs; seed: see the tutorial)
+        assert not np.array_equal(mc(**{option: value}), mc())
+
+
+def _expected_accuracy(L, P):
+    "Each source's expected accuracy under posteriors P on its votes, and its number of votes."
+    votes = L != -1
+    right = np.where(votes, P[np.arange(len(L))[:, None], np.maximum(L, 0)], 0)
+    return right.sum(0) / np.maximum(votes.sum(0), 1), votes.sum(0)
+
+
+@pytest.mark.parametrize("name", ["zheng_d_product", "dog", "wrench_youtube"])
+def test_default_weights_describe_its_own_predictions(name):
+    "get_weights of the default model: each source's expected accuracy under the model's own predict_proba (sources with 50+ votes)."
+    from pathlib import Path
+    d = Path(__file__).resolve().parents[2] / "shared" / "data" / "bench" / name
+    if not d.is_dir(): pytest.skip(f"no {d}")
+    if name.startswith("wrench"):
+        df = pd.read_csv(d / "train.csv"); L = df.filter(like="lf").to_numpy().astype(np.int64); k = int(L.max()) + 1
+    else:
+        from crowd_ws.core import encode_answers, to_dense
+        with _quiet():  # repeated answers in these sets are counted in their README
+            S, _, _, classes = encode_answers(pd.read_csv(d / "answers.csv", dtype={"item": str, "worker": str}))
+        L, k = to_dense(S), len(classes)
+    lm = LabelModel(k).fit(L)
+    acc, n = _expected_accuracy(L, lm.predict_proba(L))
+    busy = n >= 50
+    assert busy.sum() >= 3
+    np.testing.assert_allclose(lm.get_weights()[busy], acc[busy], atol=0.02)
+
+
+class _quiet:
+    def __enter__(self):
+        import warnings
+        self.cm = warnings.catch_warnings(); self.cm.__enter__(); warnings.simplefilter("ignore")
+    def __exit__(self, *exc): self.cm.__exit__(*exc)
