@@ -429,7 +429,13 @@ def save(self:BaseLabelModel, path) -> Path:
 
 @patch
 def _validate_loaded(self:BaseLabelModel, path):
-    if not (isinstance(self.cardinality, int) and self.cardinality >= 2): raise ValueError(f"{path}: cardinality must be an integer >= 2, got {self.cardinality!r}")
+    "Refuse a loaded model whose settings or stored class balance cannot be right, naming `path`."
+    k = self.cardinality
+    if not (isinstance(k, int) and k >= 2): raise ValueError(f"{path}: cardinality must be an integer >= 2, got {k!r}")
+    if "class_balance_" in self._arrays:
+        b = np.asarray(self.class_balance_)
+        if b.shape != (k,) or (b < 0).any() or not np.isclose(b.sum(), 1):
+            raise ValueError(f"{path}: class_balance_ must be {k} non-negative shares summing to 1, got {b.tolist()}")
 
 # %% ../nbs/05_base.ipynb #960d7179
 QUALITY_MAX_CLASSES = 10  # confusion columns (k x k) in `worker_quality` up to this many classes

@@ -95,16 +95,21 @@ def spammer_confusion(counts, iters:int=30, vb:bool=False,
     if state and state["xi"].shape == d.shape: know, spam, xi = state["know"], state["spam"], state["xi"]
     rows = lambda v: functools.reduce(np.add, v.T)[:, None]  # sums over a short row (k classes): column by column, 3x numpy's sum
     n_votes = rows(col)
+    know, spam, xi = know.copy(), spam.copy(), xi.copy()
+    live = np.arange(len(d))  # the sources still moving: each source's EM is its own, so a settled one stops
     for _ in range(iters):  # EM over (knows, spams) given the truth's posterior; pseudo-counts 0.5 + 0.5 and 1 per class
-        r = d * know / (know + spam * xi)  # votes a on items of class a that came from knowing
+        kn, sp, x_ = know[live], spam[live], xi[live]
+        r = d[live] * kn / (kn + sp * x_)  # votes a on items of class a that came from knowing
         a = rows(r) + 0.5
-        b, x = n_votes - a + 1, col - r + 1  # b: the votes not from knowing, + 0.5
-        prev = know
+        b, x = n_votes[live] - a + 1, col[live] - r + 1  # b: the votes not from knowing, + 0.5
         if vb:
             both = digamma(a + b)
-            know, spam, xi = np.exp(digamma(a) - both), np.exp(digamma(b) - both), np.exp(digamma(x) - digamma(rows(x)))
-        else: know, spam, xi = a / (a + b), b / (a + b), x / rows(x)
-        if np.abs(know - prev).max() < 1e-6: break  # settled (warm-started, the next EM step goes on from here)
+            kn, sp, x_ = np.exp(digamma(a) - both), np.exp(digamma(b) - both), np.exp(digamma(x) - digamma(rows(x)))
+        else: kn, sp, x_ = a / (a + b), b / (a + b), x / rows(x)
+        moving = np.abs(kn - know[live])[:, 0] >= 1e-6
+        know[live], spam[live], xi[live] = kn, sp, x_
+        live = live[moving]
+        if not len(live): break  # settled (warm-started, the next EM step goes on from here)
     if state is not None: state.update(know=know, spam=spam, xi=xi)
     return (spam * xi).T[:, :, None] + np.eye(k)[:, None, :] * know.T[:, :, None]
 

@@ -3,7 +3,7 @@
     python tests/bench/cli_scale.py            # 10^6 and 10^7 answers, 10^5 one-answer workers -> tests/bench/RESULTS_cli.md
     python tests/bench/cli_scale.py --quick    # 10^6 answers and 10^5 one-answer workers only
 
-Each run is its own process; its peak resident memory is read from the operating system (ru_maxrss of the child),
+Each run is its own process; its peak resident memory is read from the operating system (VmHWM of the child),
 beside the size of its CSV. The answers are generated with a fixed seed into tests/bench/_scratch/ (ignored by git).
 """
 import argparse
@@ -46,8 +46,9 @@ def crowd_csv(n_answers:int, one_answer_workers:bool=False) -> Path:
 def run(csv:Path, model:str):
     "(seconds, peak MB) of one command run in its own process."
     out = SCRATCH / "labels.csv"
-    code = "import sys; from crowd_ws.cli import main; r = main(sys.argv[1:]); import resource; " \
-           "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss); sys.exit(r)"
+    # VmHWM: this process's own peak (ru_maxrss would carry over the parent's peak through fork + exec on Linux)
+    code = "import sys; from crowd_ws.cli import main; r = main(sys.argv[1:]); " \
+           "print([l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM')][0]); sys.exit(r)"
     t = time.perf_counter()
     p = subprocess.run([sys.executable, "-c", code, "aggregate", str(csv), "--out", str(out), "--model", model, "--quiet"],
                        capture_output=True, text=True)
