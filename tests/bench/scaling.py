@@ -11,7 +11,7 @@ import time
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from crowd_ws.base import parallel
+from crowd_ws.engine import parallel
 from crowd_ws.label_model import LabelModel, DawidSkene
 n, m = int(float(sys.argv[1])), int(sys.argv[2])
 jobs = [int(j) for j in sys.argv[3].split(",")]
