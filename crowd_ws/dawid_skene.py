@@ -5,13 +5,12 @@
 # %% ../nbs/08_dawid_skene.ipynb #7a278e9b
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 import scipy.sparse as sp
-from scipy.special import digamma, gammaln
+from scipy.special import digamma
 from fastcore.basics import patch
 from tqdm.auto import tqdm
+from typing import NamedTuple
 
 from .base import BaseLabelModel, check_cardinality, check_number, posterior_block, prepare_L, softmax_rows
 from .engine import blocks, indicators, is_dask, map_reduce, map_rows, reads_sparse, weighted_rows
@@ -19,11 +18,10 @@ from .baselines import majority_agreement, votes_per_class
 from .core import check_L, check_Y, votes
 
 # %% auto #0
-__all__ = ['EB_GRID', 'EB_SOURCES', 'PROB_FLOOR', 'SIDED_GRID', 'VB_CONFUSIONS', 'ONE_SIDED_SHARE', 'CONFUSIONS', 'ds_stats',
-           'vote_shares', 'ds_init_block', 'posterior_many', 'ds_block_many', 'ds_block', 'one_sided', 'skill_prior',
-           'spammer_confusion', 'eb_strength', 'shared_confusion', 'sided_rates', 'ds_params', 'check_vb',
+__all__ = ['PROB_FLOOR', 'ONE_SIDED_SHARE', 'VARIANTS', 'ds_stats', 'vote_shares', 'ds_init_block', 'posterior_many',
+           'ds_block_many', 'ds_block', 'one_sided', 'skill_prior', 'Confusion', 'sided_rates', 'ds_params', 'check_vb',
            'normalised_theta', 'dawid_skene_posterior', 'votes_per_row', 'vote_matrix', 'vote_stats', 'vote_posterior',
-           'sided_share', 'lf_votes', 'ds_em', 'DawidSkene']
+           'sided_share', 'mostly_one_sided', 'EMStart', 'em_start', 'EMFit', 'EMResult', 'ds_em', 'DawidSkene']
 
 # %% ../nbs/08_dawid_skene.ipynb #a155da37
 def ds_stats(T, Is):
@@ -73,10 +71,6 @@ def one_sided(counts, sums) -> np.ndarray:
     chance = n * np.log(np.maximum(pi[votes.argmax(0)], 1e-300))  # log P(n votes all of that class | votes track the classes)
     return ((votes > 0).sum(0) == 1) & (chance < -np.log(max(m, 1)))
 
-def _one_coin_matrix(acc, k:int) -> np.ndarray:
-    "Confusions (k_vote, m, k_true) with each source's accuracy `acc` on the diagonal and the rest spread evenly."
-    return np.where(np.eye(k, dtype=bool)[:, None, :], acc[None, :, None], ((1 - acc) / (k - 1))[None, :, None])
-
 def skill_prior(counts, smoothing:float) -> np.ndarray:
     "Each source's skill confusion (k_vote, m, k_true): its overall accuracy on the diagonal, its errors spread as all sources' errors are."
     k = counts.shape[0]
@@ -85,102 +79,54 @@ def skill_prior(counts, smoothing:float) -> np.ndarray:
     errors = errors / errors.sum(0, keepdims=True)
     return np.where(np.eye(k, dtype=bool)[:, None, :], acc[None, :, None], (1 - acc)[None, :, None] * errors[:, None, :])
 
-# %% ../nbs/08_dawid_skene.ipynb #f7f4df57
-def spammer_confusion(counts, iters:int=30, vb:bool=False,
-                      state:dict|None=None) -> np.ndarray:  # kept by the caller across EM steps: each starts where the last ended
-    "MACE's confusions (k_vote, m, k_true): each source knows the answer with P(know), else votes its own strategy (`vb`: exp E[log], unnormalised)."
-    k = counts.shape[0]
-    d, col = np.einsum("aja->ja", counts), counts.sum(2).T  # (m, k): mass on y == a for votes a; all votes a
-    know, spam, xi = np.full((len(d), 1), 0.5), np.full((len(d), 1), 0.5), np.full(d.shape, 1 / k)
-    if state and state["xi"].shape == d.shape: know, spam, xi = state["know"], state["spam"], state["xi"]
-    rows = lambda v: functools.reduce(np.add, v.T)[:, None]  # sums over a short row (k classes): column by column, 3x numpy's sum
-    n_votes = rows(col)
-    know, spam, xi = know.copy(), spam.copy(), xi.copy()
-    live = np.arange(len(d))  # the sources still moving: each source's EM is its own, so a settled one stops
-    for _ in range(iters):  # EM over (knows, spams) given the truth's posterior; pseudo-counts 0.5 + 0.5 and 1 per class
-        kn, sp, x_ = know[live], spam[live], xi[live]
-        r = d[live] * kn / (kn + sp * x_)  # votes a on items of class a that came from knowing
-        a = rows(r) + 0.5
-        b, x = n_votes[live] - a + 1, col[live] - r + 1  # b: the votes not from knowing, + 0.5
-        if vb:
-            both = digamma(a + b)
-            kn, sp, x_ = np.exp(digamma(a) - both), np.exp(digamma(b) - both), np.exp(digamma(x) - digamma(rows(x)))
-        else: kn, sp, x_ = a / (a + b), b / (a + b), x / rows(x)
-        moving = np.abs(kn - know[live])[:, 0] >= 1e-6
-        know[live], spam[live], xi[live] = kn, sp, x_
-        live = live[moving]
-        if not len(live): break  # settled (warm-started, the next EM step goes on from here)
-    if state is not None: state.update(know=know, spam=spam, xi=xi)
-    return (spam * xi).T[:, :, None] + np.eye(k)[:, None, :] * know.T[:, :, None]
-
-EB_GRID, EB_SOURCES = np.geomspace(0.05, 1e4, 80), 2000  # the strengths tried; at most this many sources in the evidence
-
-def eb_strength(counts, center, grid=EB_GRID, max_sources:int=EB_SOURCES) -> np.ndarray:
-    "Per true class y, the Dirichlet strength s maximising the Dirichlet-multinomial evidence of the sources' rows counts[:, j, y] around center."
-    if counts.shape[1] > max_sources:  # one number per class: evenly spaced sources estimate it as well, at a fixed cost
-        keep = np.unique(np.linspace(0, counts.shape[1] - 1, max_sources).round().astype(int))
-        counts = counts[:, keep]
-        if center.shape[1] > 1: center = center[:, keep]  # a center per source: the same sources
-    n_y = counts.sum(0)  # (m, k_true)
-    ev = [(gammaln(s) - gammaln(s + n_y) + (gammaln(s * center + counts) - gammaln(s * center)).sum(0)).sum(0) for s in grid]
-    return grid[np.argmax(ev, axis=0)]
-
-def shared_confusion(counts, kind:str, strength:float=2.0, smoothing:float=0.01, vb:bool=False,
-                     state:dict|None=None) -> np.ndarray:  # MACE's inner EM state, kept across EM steps (see `spammer_confusion`)
-    "Constrained confusions (k_vote, m, k_true): 'pooled', 'one-coin', 'mace' (`vb`: exp E[log]) or 'hierarchical' (see the text)."
-    k, m, _ = counts.shape
-    pool = counts.sum(1) + smoothing; pool = pool / pool.sum(0, keepdims=True)  # (k_vote, k_true)
-    if kind == "pooled": return np.broadcast_to(pool[:, None, :], counts.shape).copy()
-    if kind == "mace": return spammer_confusion(counts, vb=vb, state=state)
-    if kind == "hierarchical":  # each source's rows shrunk toward the pooled confusion, by strengths the data choose
-        return counts + smoothing + eb_strength(counts, pool[:, None, :]) * pool[:, None, :]
-    if kind != "one-coin": raise ValueError(f"confusion must be 'full', 'one-coin', 'pooled', 'mace' or 'hierarchical', got {kind!r}")
-    acc0 = np.trace(counts.sum(1)) / max(counts.sum(), 1e-12)
-    acc = np.clip((np.einsum("aja->j", counts) + strength * acc0) / (counts.sum((0, 2)) + strength), 1e-3, 1 - 1e-3)
-    return _one_coin_matrix(acc, k)
-
 # %% ../nbs/08_dawid_skene.ipynb #5bc8ac8d
 PROB_FLOOR = np.finfo(float).eps  # no probability below this: an unseen vote (smoothing=0) is unlikely, not impossible
 
-SIDED_GRID = np.geomspace(1.0, 1e8, 33)  # the strengths (in items) tried for one-sided sources' error rates
+class Confusion:
+    """How a Dawid-Skene model reads its sources (its M-step and prior): confusion rows from the counts, and the error
+    rates of one-sided sources. This one: a full matrix per source (the classic model), each row shrunk toward the
+    source's skill confusion by `prior_votes` pseudo-votes. The variants below override what differs."""
+    name, has_vb = "full", True  # has_vb: a posterior over the rows here, so variational Bayes applies
+    def __init__(self, prior_votes:float=0.0): self.prior_votes = prior_votes
 
-def sided_rates(counts, sums, sided, confusion:str, smoothing:float) -> np.ndarray:
-    "log firing rates (k_vote, m_sided, k_true) of the one-sided sources: per true class, or (see the text) one error rate ('mace') or per class shrunk toward it ('hierarchical')."
+    def rows(self, counts, smoothing:float, vb:bool, state:dict) -> np.ndarray:
+        "Confusion rows (k_vote, m, k_true), unnormalised (`state`: the variant's own, kept across EM steps)."
+        conf = counts + smoothing
+        return conf + self.prior_votes * skill_prior(counts, smoothing) if self.prior_votes else conf
+
+    def log_rows(self, conf, vb:bool) -> np.ndarray:
+        "log theta from the rows: normalised, or (`vb`) E[log theta] under each row's Dirichlet posterior."
+        return digamma(conf) - digamma(conf.sum(0, keepdims=True)) if vb else np.log(conf / conf.sum(0, keepdims=True))
+
+    def sided_errors(self, n, N, own, beta, smoothing:float):
+        "One-sided sources' rates (m_sided, k_true) on the other classes; None: per class, as counted."
+        return None
+
+def sided_rates(counts, sums, sided, confusion:Confusion, smoothing:float) -> np.ndarray:
+    "log firing rates (k_vote, m_sided, k_true) of the one-sided sources: per true class, or as `confusion` reads them (see the text)."
     k = counts.shape[0]
     rates = (counts[:, sided] + smoothing) / (sums + (k + 1) * smoothing)  # P(votes a | y); abstain: the rest
-    if confusion not in ("mace", "hierarchical"): return np.log(rates)
     c = counts[:, sided].sum(2).argmax(0)  # each source's class
     n, N, own = counts[c, np.flatnonzero(sided)], np.broadcast_to(sums, (len(c), k)), np.eye(k, dtype=bool)[c]  # (m_sided, k_true)
     beta = (np.where(own, 0, n).sum(1, keepdims=True) + smoothing) / (np.where(own, 0, N).sum(1, keepdims=True) + (k + 1) * smoothing)
-    if confusion == "mace": err = np.broadcast_to(beta, n.shape)
-    else:
-        other, b = ~own, np.broadcast_to(beta, n.shape)[~own]  # every (source, other class): fired or not, around beta
-        s = eb_strength(np.stack([n[other], N[other] - n[other]])[:, :, None], np.stack([b, 1 - b])[:, :, None], grid=SIDED_GRID)[0]
-        err = (n + s * beta) / (N + s)
-    rates[c, np.arange(len(c))] = np.where(own, rates[c, np.arange(len(c))], err)
+    err = confusion.sided_errors(n, N, own, beta, smoothing)
+    if err is not None: rates[c, np.arange(len(c))] = np.where(own, rates[c, np.arange(len(c))], err)
     return np.log(rates)
 
-def ds_params(counts, sums, smoothing:float, sided=None, prior_votes:float=0.0, confusion:str="full", strength:float=2.0, vb:bool=False,
+def ds_params(counts, sums, smoothing:float, sided=None, confusion:Confusion|None=None, vb:bool=False,
               prior=None,  # a fixed class balance (k,); None: estimated
-              state:dict|None=None):  # a constrained confusion's inner state, kept across EM steps
+              state:dict|None=None):  # the variant's inner state, kept across EM steps (MACE's)
     "M-step: log prior (k,) and log theta (k_vote, m, k_true); one-sided sources get firing rates, the others confusions (`vb`: E[log theta])."
+    confusion = Confusion() if confusion is None else confusion
     if prior is None: prior = (sums + smoothing) / (sums + smoothing).sum()
-    if confusion == "full":
-        conf = counts + smoothing  # (k_vote, m, k_true)
-        if prior_votes: conf = conf + prior_votes * skill_prior(counts, smoothing)
-    else: conf = shared_confusion(counts, confusion, strength, smoothing, vb, state)
-    if not vb: log_theta = np.log(conf / conf.sum(0, keepdims=True))
-    elif confusion == "mace": log_theta = np.log(conf)  # already exp E[log], unnormalised
-    else: log_theta = digamma(conf) - digamma(conf.sum(0, keepdims=True))  # E[log theta] under the Dirichlet posterior of each row
+    log_theta = confusion.log_rows(confusion.rows(counts, smoothing, vb, {} if state is None else state), vb)
     if sided is not None and sided.any(): log_theta[:, sided] = sided_rates(counts, sums, sided, confusion, smoothing)
     return np.log(np.maximum(prior, PROB_FLOOR)), np.maximum(log_theta, np.log(PROB_FLOOR))  # no log(0): a zero count gives no NaN
 
-VB_CONFUSIONS = ("full", "hierarchical", "mace")  # the confusions with a posterior over their rows here
-
-def check_vb(confusion:str, vb) -> bool:
+def check_vb(confusion:Confusion, vb) -> bool:
     "`vb` as a bool, if `confusion` can be fitted that way; else a ValueError."
     if vb not in (True, False): raise ValueError(f"vb must be True or False, got {vb!r}")
-    if vb and confusion not in VB_CONFUSIONS: raise ValueError(f"vb=True needs confusion 'full', 'hierarchical' or 'mace', not {confusion!r}")
+    if vb and not confusion.has_vb: raise ValueError(f"vb=True needs a posterior over the confusion rows, which {confusion.name!r} does not have")
     return bool(vb)
 
 def normalised_theta(log_theta, sided) -> np.ndarray:
@@ -256,7 +202,7 @@ def _ds_em_blocks(L, k):
     "The same two functions as passes over the blocks of L (Dask: where the blocks live); no known labels."
     return (lambda: map_reduce(L, k, ds_init_block, k)), (lambda lps, lts: map_reduce(L, k, ds_block_many, lps, lts))
 
-def _ds_em(L, k, y_known):
+def _em_passes(L, k, y_known):
     "The vote matrix for an in-memory L (of its distinct rows, if rows repeat) unless dense two-class votes make block passes cheaper; block passes for Dask."
     if is_dask(L): return _ds_em_blocks(L, k)  # `fit` refuses y_known for a Dask L
     U, w = weighted_rows(L, k) if y_known is None else (L, None)
@@ -271,63 +217,98 @@ def sided_share(sided, voted) -> float:
     "The share of all votes cast by the one-sided sources `sided` (`voted`: votes per source)."
     return float(np.asarray(voted, float)[sided].sum() / max(np.sum(voted), 1))
 
-def lf_votes(sided, voted) -> bool:
+def mostly_one_sided(sided, voted) -> bool:
     "Whether the one-sided sources `sided` cast ONE_SIDED_SHARE of the votes or more (`voted`: votes per source): labelling functions, not a crowd."
     return sided_share(sided, voted) >= ONE_SIDED_SHARE
 
-def ds_em(L, k:int, confusions, y_known=None, n_iter:int=100, tol:float=1e-6, smoothing:float=0.01, one_sided_mode:str="rate",
-          prior_votes:float=0.0, strength:float=2.0, progress_bar:bool=False,
+class EMStart(NamedTuple):
+    "EM's first pass over L: statistics against the majority vote's soft labels, and what they tell before any model."
+    counts: np.ndarray  # (k_vote, m, k_true)
+    sums: np.ndarray  # (k,)
+    sided: np.ndarray  # (m,) bool: the one-sided sources
+    agree: np.ndarray  # (m,) each source's agreement with the majority label (Wawa's statistic)
+    voted: np.ndarray  # (m,) votes per source
+    step: object  # (log priors, log thetas) -> (counts, sums, log-likelihoods): one E-step pass for stacked models
+
+def em_start(L, k:int, y_known=None, one_sided_mode:str="rate") -> EMStart:
+    "The first pass over L (it also gives Wawa's statistics and the votes per source: they need no pass of their own)."
+    init, step = _em_passes(L, k, y_known)
+    counts, sums, agree, voted = init()
+    sided = one_sided(counts, sums) if one_sided_mode == "rate" else np.zeros(L.shape[1], bool)
+    return EMStart(counts, sums, sided, agree, voted, step)
+
+class EMFit(NamedTuple):
+    log_prior: np.ndarray  # (k,)
+    log_theta: np.ndarray  # (k_vote, m, k_true)
+    n_iter: int  # EM steps taken
+
+class EMResult(NamedTuple):
+    fits: list  # one EMFit per confusion model
+    sided: np.ndarray
+    agree: np.ndarray
+    voted: np.ndarray
+
+def ds_em(L, k:int, confusions:list, y_known=None, n_iter:int=100, tol:float=1e-6, smoothing:float=0.01, one_sided_mode:str="rate",
+          progress_bar:bool=False,
           vb=False,  # variational-Bayes M-step: one bool, or one per model
           prior=None,  # a fixed class balance (k,); None: estimated
-          sided_uniform:bool=False,  # with no `prior`: a uniform one when one-sided sources cast ONE_SIDED_SHARE of the votes
-          sided_once:bool=False):  # when they do: no EM passes, the rates of the first M-step (against the majority vote)
-    "EM of one model per name in `confusions`, sharing every pass over L: ([(log prior, log theta, iterations)], one-sided sources, (agreement with the majority label, votes) per source)."
+          start:EMStart|None=None) -> EMResult:  # the first pass, if the caller made it already
+    "EM of one model per `Confusion` in `confusions`, sharing every pass over L; each stops on its own."
     vbs = [check_vb(c, v) for c, v in zip(confusions, [vb] * len(confusions) if np.ndim(vb) == 0 else vb)]
-    init, step = _ds_em(L, k, y_known)
-    counts, sums, agree, voted = init()  # the first pass also gives Wawa's statistics and the votes per source: no passes of their own
-    sided = one_sided(counts, sums) if one_sided_mode == "rate" else np.zeros(L.shape[1], bool)
-    lf_like = lf_votes(sided, voted)
-    if prior is None and sided_uniform and lf_like: prior = np.full(k, 1 / k)
-    if sided_once and lf_like: n_iter = 0
+    st = em_start(L, k, y_known, one_sided_mode) if start is None else start
     states = [{} for _ in confusions]  # each model's inner state (MACE's), carried from one EM step to the next
-    fits = [[*ds_params(counts, sums, smoothing, sided, prior_votes, c, strength, v, prior, st), 0] for c, v, st in zip(confusions, vbs, states)]
+    mstep = lambda counts, sums, i: ds_params(counts, sums, smoothing, st.sided, confusions[i], vbs[i], prior, states[i])
+    fits = [EMFit(*mstep(st.counts, st.sums, i), 0) for i in range(len(confusions))]
     prev, live, n = np.full(len(fits), -np.inf), list(range(len(fits))), max(L.shape[0], 1)
     for it in tqdm(range(n_iter), disable=not progress_bar, desc="Dawid-Skene EM"):
         if not live: break
-        C, S, LL = step(np.stack([fits[i][0] for i in live]), np.stack([fits[i][1] for i in live]))
-        for j, i in enumerate(live):  # each model stops on its own; the others go on
-            fits[i] = [*ds_params(C[j], S[j], smoothing, sided, prior_votes, confusions[i], strength, vbs[i], prior, states[i]), it + 1]
+        C, S, LL = st.step(np.stack([fits[i].log_prior for i in live]), np.stack([fits[i].log_theta for i in live]))
+        for j, i in enumerate(live): fits[i] = EMFit(*mstep(C[j], S[j], i), it + 1)
         still = [i for j, i in enumerate(live) if LL[j] / n - prev[i] >= tol]
         prev[live], live = LL / n, still
-    return [tuple(f) for f in fits], sided, (agree, voted)
+    return EMResult(fits, st.sided, st.agree, st.voted)
 
 # %% ../nbs/08_dawid_skene.ipynb #515cca1e
-CONFUSIONS = ("full", "one-coin", "pooled", "mace", "hierarchical")
+VARIANTS = {"one-coin": "OneCoinDawidSkene", "pooled": "PooledDawidSkene", "mace": "MACE",
+            "hierarchical": "HierarchicalDawidSkene"}  # what `DawidSkene(confusion=...)` was in earlier versions (09_ds_variants)
+
+def _check_em_settings(n_iter, tol, smoothing, one_sided):
+    check_number("n_iter", n_iter, lo=0, integer=True); check_number("smoothing", smoothing, lo=0)
+    if not isinstance(tol, (int, float, np.number)) or np.isnan(tol): raise ValueError(f"tol must be a number, got {tol!r}")
+    if one_sided not in ("rate", "confusion"): raise ValueError(f"one_sided must be 'rate' or 'confusion', got {one_sided!r}")
 
 class DawidSkene(BaseLabelModel):
     "Dawid-Skene EM over per-source confusion matrices and class priors, streamed over blocks of L."
-    _params = ("cardinality", "n_iter", "tol", "smoothing", "one_sided", "prior_votes", "confusion", "strength", "vb", "n_iter_")
+    _params = ("cardinality", "n_iter", "tol", "smoothing", "one_sided", "prior_votes", "vb", "n_iter_")
     _arrays = ("_log_prior", "_log_theta", "_one_sided")
     vb = False  # files saved before the option load as classic EM
+    estimator = "ds"  # its name among LabelModel's estimators
     def __init__(self, cardinality:int=2, n_iter:int=100,
                  tol:float=1e-6,  # stop when the mean log-likelihood per item improves by less
                  smoothing:float=0.01,  # Dirichlet pseudo-count on confusion counts and priors
                  one_sided:str="rate",  # sources voting one class: "rate" (firing rate per class) or "confusion" (classic)
                  prior_votes:float|None=None,  # weight of each confusion row's skill prior; None: cardinality, 0: none
-                 confusion:str="full",  # "full" (a matrix per source), "one-coin", "pooled", "mace", "hierarchical"
-                 strength:float=2.0,  # "one-coin": pooled pseudo-votes in each source's accuracy
-                 vb:bool=False):  # variational Bayes: confusions as exp E[log theta] ("full", "hierarchical", "mace")
-        cardinality = check_cardinality(cardinality)
-        check_number("n_iter", n_iter, lo=0, integer=True); check_number("smoothing", smoothing, lo=0)
-        if not isinstance(tol, (int, float, np.number)) or np.isnan(tol): raise ValueError(f"tol must be a number, got {tol!r}")
-        if one_sided not in ("rate", "confusion"): raise ValueError(f"one_sided must be 'rate' or 'confusion', got {one_sided!r}")
+                 vb:bool=False,  # variational Bayes: confusions as exp E[log theta]
+                 confusion:str="full"):  # only "full": the variants are classes of their own (`VARIANTS`)
+        if confusion != "full":
+            fix = VARIANTS.get(confusion)
+            raise ValueError(f"DawidSkene(confusion={confusion!r}): " + (f"use {fix}({cardinality})" if fix else
+                             f"the variants are {', '.join(VARIANTS.values())}") + " (crowd_ws.ds_variants)")
+        self._settings(cardinality, n_iter, tol, smoothing, one_sided)
         if prior_votes is not None and not (np.isfinite(prior_votes) and prior_votes >= 0):
             raise ValueError(f"prior_votes must be a finite number >= 0 (or None for the default), got {prior_votes!r}")
+        self.prior_votes = float(self.cardinality if prior_votes is None else prior_votes)
+        self.vb = check_vb(self._confusion(), vb)
+
+    def _settings(self, cardinality, n_iter, tol, smoothing, one_sided):
+        "The settings every Dawid-Skene model takes, checked."
+        cardinality = check_cardinality(cardinality)
+        _check_em_settings(n_iter, tol, smoothing, one_sided)
         self.cardinality, self.n_iter, self.tol, self.smoothing, self.one_sided = cardinality, n_iter, tol, smoothing, one_sided
-        self.prior_votes = float(cardinality if prior_votes is None else prior_votes)
-        if confusion not in CONFUSIONS: raise ValueError(f"confusion must be one of {list(CONFUSIONS)}, got {confusion!r}")
-        self.confusion, self.strength = confusion, check_number("strength", strength, lo=0)
-        self.vb = check_vb(confusion, vb)
+
+    def _confusion(self) -> Confusion:
+        "The strategy of this model's M-step: how it reads its sources."
+        return Confusion(self.prior_votes)
 
     @property
     def class_balance_(self) -> np.ndarray: self._check_fitted(); return np.exp(self._log_prior)
@@ -356,9 +337,10 @@ def fit(self:DawidSkene, L, y_known=None, progress_bar:bool=False):
     if y_known is not None:
         if is_dask(L): raise ValueError("y_known is supported for in-memory L only")
         y_known = check_Y(y_known, n, "y_known", cardinality=self.cardinality)
-    [(lp, lt, self.n_iter_)], sided, _ = ds_em(L, self.cardinality, [self.confusion], y_known, self.n_iter, self.tol, self.smoothing,
-                                            self.one_sided, self.prior_votes, self.strength, progress_bar, self.vb)
-    self._log_prior, self._log_theta, self._one_sided, self.m_, self.fitted_ = lp, lt, sided, m, True
+    res = ds_em(L, self.cardinality, [self._confusion()], y_known, self.n_iter, self.tol, self.smoothing, self.one_sided, progress_bar,
+                self.vb)
+    (self._log_prior, self._log_theta, self.n_iter_), self._one_sided = res.fits[0], res.sided
+    self.m_, self.fitted_ = m, True
     return self
 
 # %% ../nbs/08_dawid_skene.ipynb #40826c39

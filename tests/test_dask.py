@@ -147,5 +147,5 @@ def test_lazy_label_matrix_never_gathered(client):
     P = LabelModel(2).fit(L).predict_proba(L)
     assert isinstance(P, da.Array)
     # other sums of the same votes (float32 blocks on the cluster, float64 over the distinct rows in memory), so an EM
-    # member may stop one step earlier or later: within 1e-3, as 11_label_model's Dask check explains
+    # member may stop one step earlier or later: within 1e-3, as 12_label_model's Dask check explains
     np.testing.assert_allclose(P.compute(), LabelModel(2).fit(expected).predict_proba(expected), atol=1e-3)

@@ -11,7 +11,7 @@ import pytest
 
 from crowd_ws.cli import aggregate_answers, main
 from crowd_ws.data import make_crowd
-from crowd_ws.label_model import GLAD, DawidSkene, LabelModel, MajorityLabelVoter, Wawa
+from crowd_ws.label_model import GLAD, DawidSkene, HierarchicalDawidSkene, LabelModel, MajorityLabelVoter, Wawa
 
 
 def _answers(tmp_path, rows, name="answers.csv"):
@@ -197,7 +197,7 @@ def test_many_one_sided_lfs_fit(m, k):
     n, t = 3_000, np.arange(m) % k
     y = rng.integers(0, k, n)
     L = np.where(rng.random((n, m)) < np.where(y[:, None] == t[None], 0.2, 0.01), t[None], -1).astype(np.int8)
-    for model in (LabelModel(k), DawidSkene(k, confusion="hierarchical")):
+    for model in (LabelModel(k), HierarchicalDawidSkene(k)):
         P = model.fit(L).predict_proba(L)
         assert np.isfinite(P).all() and (P.argmax(1) == y).mean() > 0.9
 

@@ -246,8 +246,8 @@ def fit_predict(model, L_fit, L_pred, k, seed=0, Y_dev=None, L_dev=None):
     if model == "ours_lm_mc": return ours.LabelModel(k, estimator="mc").fit(L_fit, Y_dev=Y_dev, seed=seed, em_steps=0).predict_proba(L_pred)
     if model == "ours_ds": return ours.DawidSkene(k).fit(L_fit).predict_proba(L_pred)
     if model in ("ours_oc", "ours_mace", "ours_hier"):
-        conf = {"ours_oc": "one-coin", "ours_mace": "mace", "ours_hier": "hierarchical"}[model]
-        return ours.DawidSkene(k, confusion=conf).fit(L_fit).predict_proba(L_pred)
+        cls = {"ours_oc": ours.OneCoinDawidSkene, "ours_mace": ours.MACE, "ours_hier": ours.HierarchicalDawidSkene}[model]
+        return cls(k).fit(L_fit).predict_proba(L_pred)
     if model == "ours_wawa": return ours.Wawa(k).fit(L_fit).predict_proba(L_pred)
     if model == "ours_glad": return ours.GLAD(k).fit(L_fit).predict_proba(L_pred)
     if model == "snorkel_lm":
