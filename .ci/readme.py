@@ -1,7 +1,8 @@
 """Render README.md from nbs/index.ipynb: markdown as is, code cells as blocks followed by their outputs.
 
 The notebook is executed (with execnb, in a scratch folder) so that the README shows what the code prints today;
-hidden cells run but are not shown; `!` cells are shown as shell commands. Needs the weather data
+hidden cells run but are not shown; `!` cells are shown as shell commands; `#| echo: false` cells show their output
+alone, and a Markdown result (IPython.display.Markdown) is shown as Markdown. Needs the weather data
 (`CROWD_WS_DATA`, as `.ci/run` sets it)."""
 import json
 import os
@@ -20,11 +21,18 @@ with tempfile.TemporaryDirectory() as scratch:
     finally: os.chdir(here)
 
 
+def markdown_output(cell) -> str:
+    "A cell's Markdown result (IPython.display.Markdown), to be shown as Markdown; empty if it has none."
+    return "".join("".join(o["data"]["text/markdown"]) for o in cell.get("outputs", [])
+                   if o["output_type"] in ("execute_result", "display_data") and "text/markdown" in o["data"]).strip()
+
+
 def outputs(cell) -> str:
-    "Text and table outputs of a cell (streams and plain-text results), without trailing blanks."
+    "Text and table outputs of a cell (streams and plain-text results, not Markdown ones), without trailing blanks."
     out = []
     for o in cell.get("outputs", []):
         if o["output_type"] == "stream": out.append("".join(o["text"]))
+        elif o["output_type"] in ("execute_result", "display_data") and "text/markdown" in o["data"]: continue
         elif o["output_type"] in ("execute_result", "display_data") and "text/plain" in o["data"]:
             out.append("".join(o["data"]["text/plain"]) + "\n")
         elif o["output_type"] == "error": raise SystemExit(f"index.ipynb failed: {o['ename']}: {o['evalue']}")
@@ -42,7 +50,9 @@ for cell in nb["cells"]:
         parts.append(src)
     elif cell["cell_type"] == "code":
         shell = src.startswith("!")
-        parts.append(("```sh\n" + src[1:] if shell else "```python\n" + src) + "\n```")
-        out = outputs(cell)
+        if not src.startswith(("#| echo: false", "#|echo: false")):  # echo: false shows the output alone
+            parts.append(("```sh\n" + src[1:] if shell else "```python\n" + src) + "\n```")
+        out, md = outputs(cell), markdown_output(cell)
         if out: parts.append("```text\n" + out + "\n```")
+        if md: parts.append(md)
 (top / "README.md").write_text("\n\n".join(parts) + "\n", encoding="utf-8")

@@ -222,7 +222,14 @@ class DaskLFApplier(PandasLFApplier):
         if given: raise ValueError(f"lazy=True returns L alone, as a Dask array computed when used (by the cluster the caller "
                                    f"computes on): {given} cannot apply")
         dtype = np.int8 if self.cardinality is not None and self.cardinality <= 127 else np.int64
-        bundle = dask.delayed(_LFBundle(self.lfs, self.cardinality), pure=True)  # one key: shipped once per worker
+        try:
+            from dask.distributed import default_client
+            current = default_client()
+        except (ImportError, ValueError): current = None
+        bundle = _LFBundle(self.lfs, self.cardinality)
+        # on a cluster: a copy on every worker from the client, so that no worker has to pass the LFs on to another;
+        # else one key, shipped once per worker
+        bundle = current.scatter(bundle, broadcast=True, hash=False) if current is not None else dask.delayed(bundle, pure=True)
         parts = [da.from_delayed(dask.delayed(_label_partition)(p, bundle, fault_tolerant, dtype), (n, len(self.lfs)), dtype)
                  for p, n in zip(ddf.to_delayed(), ddf.map_partitions(len).compute())]
         return da.concatenate(parts) if parts else da.zeros((0, len(self.lfs)), dtype=dtype)

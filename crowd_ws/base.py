@@ -28,7 +28,7 @@ from .engine import Workspace, indicators, is_dask
 __all__ = ['logger', 'FORMAT', 'QUALITY_MAX_CLASSES', 'prepare_L', 'check_cardinality', 'check_number', 'resolve_class_balance',
            'softmax_rows', 'posterior_block', 'log_to_stdout', 'weak_ref', 'check_writable', 'write_files_atomic',
            'write_atomic', 'votes_log_joint', 'heldout_vote_ll', 'within_noise', 'NotFittedError', 'BaseLabelModel',
-           'worker_quality', 'check_saveable']
+           'label_models', 'model_table', 'worker_quality', 'check_saveable']
 
 # %% ../nbs/06_base.ipynb #0a058b52
 def prepare_L(L, k:int|None, m:int|None=None, what="L",
@@ -206,7 +206,7 @@ def within_noise(lls:dict, z:float=2.0) -> str:
     return best
 
 # %% ../nbs/06_base.ipynb #5e2e6d8a
-_REGISTRY = {}
+_REGISTRY = {}  # every label model class by name, filled as each is defined: see `label_models`
 
 class NotFittedError(ValueError, AttributeError):
     "A model was used before `fit` (or `load`)."
@@ -219,7 +219,8 @@ class BaseLabelModel:
     _uses_votes = True  # predict(tie_break_policy="abstain") gives -1 where no source voted
 
     def __init_subclass__(cls, **kw):
-        super().__init_subclass__(**kw); _REGISTRY[cls.__name__] = cls
+        super().__init_subclass__(**kw)
+        if not cls.__dict__.get("_abstract", False): _REGISTRY[cls.__name__] = cls  # `_abstract = True`: a shared base, not a model
 
     def _check_fitted(self):
         if not getattr(self, "fitted_", False): raise NotFittedError(f"{type(self).__name__} is not fitted: call fit(L) first (or load a saved model)")
@@ -275,6 +276,17 @@ def _validate_loaded(self:BaseLabelModel, path):
         b = np.asarray(self.class_balance_)
         if b.shape != (k,) or (b < 0).any() or not np.isclose(b.sum(), 1):
             raise ValueError(f"{path}: class_balance_ must be {k} non-negative shares summing to 1, got {b.tolist()}")
+
+# %% ../nbs/06_base.ipynb #e9eeb668
+def label_models(votes_only:bool=False  # only the models whose labels come from the votes (not MajorityClassVoter, RandomVoter)
+                 ) -> dict:
+    "Every label model class defined so far, by name (importing `crowd_ws.label_model` defines them all)."
+    return {n: c for n, c in _REGISTRY.items() if c._uses_votes or not votes_only}
+
+def model_table() -> pd.DataFrame:
+    "One row per label model: its module and the first line of its docstring."
+    return pd.DataFrame([(n, c.__module__, (c.__doc__ or "").strip().split("\n")[0]) for n, c in label_models().items()],
+                        columns=["model", "module", "what"]).set_index("model")
 
 # %% ../nbs/06_base.ipynb #960d7179
 QUALITY_MAX_CLASSES = 10  # confusion columns (k x k) in `worker_quality` up to this many classes

@@ -26,7 +26,7 @@ def mv_block(block, ws, k:int) -> np.ndarray:
 # %% ../nbs/07_baselines.ipynb #f0ee7226
 class MajorityLabelVoter(BaseLabelModel):
     "Each item's label is the class with the most votes."
-    _params = ("cardinality", "m_")
+    _params, estimator = ("cardinality", "m_"), "mv"  # estimator: its name among LabelModel's estimators
     def __init__(self, cardinality:int=2): self.cardinality, self.fitted_, self.m_ = check_cardinality(cardinality), True, None
 
     def fit(self, L, **kw):
@@ -45,7 +45,7 @@ class MajorityLabelVoter(BaseLabelModel):
 
 # %% ../nbs/07_baselines.ipynb #07246ad2
 class MajorityClassVoter(BaseLabelModel):
-    "Always the most frequent class (from `class_balance`, or uniform: class 0)."
+    "Always the most frequent class."
     _arrays, _uses_votes = ("class_balance_",), False
     def __init__(self, cardinality:int=2): self.cardinality = check_cardinality(cardinality)
 
@@ -71,7 +71,7 @@ class MajorityClassVoter(BaseLabelModel):
 
 # %% ../nbs/07_baselines.ipynb #1d21d653
 class RandomVoter(BaseLabelModel):
-    "Random class probabilities for every item (seeded: the same L gives the same output)."
+    "Random class probabilities for every item (seeded)."
     _params, _uses_votes = ("cardinality", "seed"), False
     def __init__(self, cardinality:int=2, seed:int=0):
         if seed is not None: check_number("seed", seed, lo=0, integer=True)
@@ -126,7 +126,7 @@ def _wawa_block(block, ws, w, k:int) -> np.ndarray:
 
 class Wawa(BaseLabelModel):
     "Majority vote weighted by each source's agreement with the plain majority vote."
-    _arrays = ("weights_",)
+    _arrays, estimator = ("weights_",), "wawa"  # estimator: its name among LabelModel's estimators
     def __init__(self, cardinality:int=2): self.cardinality = check_cardinality(cardinality)
 
     def fit(self, L, **kw):

@@ -18,15 +18,15 @@ from pandas.api.types import union_categoricals
 from fastcore.script import Param, anno_parser, call_parse, store_true
 from tqdm.auto import tqdm
 
-from .base import check_writable, write_files_atomic
+from .base import check_writable, label_models, write_files_atomic
 from .core import answer_classes
-from .label_model import GLAD, DawidSkene, LabelModel, MajorityLabelVoter, Wawa
+import crowd_ws.label_model  # noqa: F401 (defines every model: the registry is complete)
 
 # %% auto #0
 __all__ = ['MODELS', 'COMMANDS', 'read_answers', 'aggregate_answers', 'aggregate', 'main']
 
 # %% ../nbs/15_cli.ipynb #b050af75
-MODELS = {"LabelModel": LabelModel, "DawidSkene": DawidSkene, "GLAD": GLAD, "Wawa": Wawa, "MajorityLabelVoter": MajorityLabelVoter}
+MODELS = {n: c for n, c in sorted(label_models(votes_only=True).items(), key=lambda kv: kv[0] != "LabelModel")}  # the registry's: default first
 _CHUNK, _BIG = 250_000, 50 << 20  # rows per chunk when reading (their text is held only while a chunk is read); files above 50 MB get a progress bar
 
 def read_answers(path, item_col:str="item", worker_col:str="worker", label_col:str="label", progress:bool=False) -> pd.DataFrame:

@@ -278,7 +278,7 @@ def _check_em_settings(n_iter, tol, smoothing, one_sided):
     if one_sided not in ("rate", "confusion"): raise ValueError(f"one_sided must be 'rate' or 'confusion', got {one_sided!r}")
 
 class DawidSkene(BaseLabelModel):
-    "Dawid-Skene EM over per-source confusion matrices and class priors, streamed over blocks of L."
+    "Dawid-Skene: a confusion matrix per source and a class balance, fitted by EM."
     _params = ("cardinality", "n_iter", "tol", "smoothing", "one_sided", "prior_votes", "vb", "n_iter_")
     _arrays = ("_log_prior", "_log_theta", "_one_sided")
     vb = False  # files saved before the option load as classic EM

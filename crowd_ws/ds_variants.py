@@ -108,7 +108,7 @@ class HierarchicalConfusion(Confusion):
 
 # %% ../nbs/09_ds_variants.ipynb #e72a4f59
 class OneCoinDawidSkene(DawidSkene):
-    "One-coin Dawid-Skene: one accuracy per source, errors spread evenly, shrunk toward the pooled accuracy."
+    "Dawid-Skene with one accuracy per source, errors spread evenly (shrunk toward the pooled accuracy)."
     _params = ("cardinality", "n_iter", "tol", "smoothing", "one_sided", "strength", "n_iter_")
     estimator = "one-coin"
     def __init__(self, cardinality:int=2, n_iter:int=100, tol:float=1e-6, smoothing:float=0.01, one_sided:str="rate",
@@ -118,7 +118,7 @@ class OneCoinDawidSkene(DawidSkene):
     def _confusion(self): return OneCoinConfusion(self.strength)
 
 class PooledDawidSkene(DawidSkene):
-    "Every source the same, pooled confusion: a majority vote that knows the class balance and the common confusions."
+    "Dawid-Skene with one confusion matrix, the pooled one, for every source."
     _params = ("cardinality", "n_iter", "tol", "smoothing", "one_sided", "n_iter_")
     estimator = "pooled"
     def __init__(self, cardinality:int=2, n_iter:int=100, tol:float=1e-6, smoothing:float=0.01, one_sided:str="rate"):
@@ -126,7 +126,7 @@ class PooledDawidSkene(DawidSkene):
     def _confusion(self): return PooledConfusion()
 
 class MACE(DawidSkene):
-    "MACE (Hovy et al. 2013): each source knows the answer with its own probability, else votes its own strategy."
+    "MACE (Hovy et al. 2013): each source knows the answer, or spams with its own strategy."
     _params = ("cardinality", "n_iter", "tol", "smoothing", "one_sided", "vb", "n_iter_")
     estimator = "mace"
     def __init__(self, cardinality:int=2, n_iter:int=100, tol:float=1e-6, smoothing:float=0.01, one_sided:str="rate",
@@ -136,7 +136,7 @@ class MACE(DawidSkene):
     def _confusion(self): return MaceConfusion()
 
 class HierarchicalDawidSkene(DawidSkene):
-    "Dawid-Skene whose confusion rows are shrunk toward the pooled confusion by strengths the data choose."
+    "Dawid-Skene with each source's confusion shrunk toward the pooled one by a learned strength."
     _params = ("cardinality", "n_iter", "tol", "smoothing", "one_sided", "vb", "n_iter_")
     estimator = "hierarchical"
     def __init__(self, cardinality:int=2, n_iter:int=100, tol:float=1e-6, smoothing:float=0.01, one_sided:str="rate",

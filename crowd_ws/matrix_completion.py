@@ -8,13 +8,21 @@ from __future__ import annotations
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from .base import check_number, prepare_L
+import warnings
+from dataclasses import dataclass
+
+from fastcore.basics import patch
+from tqdm.auto import tqdm
+
+from .base import (BaseLabelModel, check_cardinality, check_number, log_to_stdout, logger, posterior_block, prepare_L,
+                           resolve_class_balance, weak_ref)
 from .dawid_skene import ds_block, one_sided
-from .engine import map_reduce, scratch, weighted_rows
+from .engine import map_reduce, map_rows, reads_sparse, scratch, weighted_rows
 
 # %% auto #0
 __all__ = ['overlap_block', 'overlap_stats', 'overlap_matrix', 'mu_loss_grad', 'break_symmetry', 'log_mu', 'smooth_p',
-           'em_polish', 'vote_rates', 'Optimizer', 'warmup_epochs', 'lr_schedule', 'make_optimizer']
+           'em_polish', 'vote_rates', 'Optimizer', 'warmup_epochs', 'lr_schedule', 'make_optimizer', 'MuModel',
+           'check_mc_settings', 'TrainConfig', 'check_device', 'MatrixCompletion']
 
 # %% ../nbs/10_matrix_completion.ipynb #878be61d
 def overlap_block(block, ws, k:int, w=None):
@@ -163,3 +171,178 @@ def make_optimizer(kind:str, lr:float, momentum:float, optimizer_config:dict|Non
     betas = tuple(sub.get(f"{kind}_config", {}).get("betas", (0.9, 0.999)))
     if len(betas) != 2 or not all(0 <= b < 1 for b in betas): raise ValueError(f"betas must be two numbers in [0, 1), got {betas}")
     return Optimizer(kind, lr, momentum=momentum, betas=betas)
+
+# %% ../nbs/10_matrix_completion.ipynb #2e6d30c5
+class MuModel(BaseLabelModel):
+    "A label model that reports through mu (m*k, k): confusions_, get_conditional_probs and get_weights (subclasses fit _mu, _p, _mu_p)."
+    _abstract, verbose = True, False
+    def _log(self, msg):
+        if self.verbose: logger.info(msg)
+
+    @property
+    def class_balance_(self) -> np.ndarray: self._check_fitted(); return self._p
+
+    @property
+    def confusions_(self) -> np.ndarray:
+        "(m, k_true, k_vote): P(vote | Y = y, the source votes)."
+        self._check_fitted()
+        mu = self._mu.reshape(-1, self.cardinality, self.cardinality)  # (m, k_vote, k_true)
+        rate = mu.sum(1, keepdims=True)
+        return np.divide(mu, rate, out=np.full_like(mu, 1 / self.cardinality), where=rate > 0).transpose(0, 2, 1)
+
+    def get_conditional_probs(self, L=None  # the training matrix; default: L_train of `fit`, while the caller holds it
+                              ) -> np.ndarray:
+        "(m, k + 1, k): P(source j outputs v | Y = y), abstain (v = -1) in row 0, as Snorkel lays it out."
+        self._check_fitted()
+        k = self.cardinality
+        if L is None and getattr(self, "_cover", None) is None and getattr(self, "_L_train", None) is not None: L = self._L_train()
+        if L is not None: self._cover = vote_rates(prepare_L(L, k, self._mu.shape[0] // k), self._mu, self._p, k)
+        cover = self._cover if getattr(self, "_cover", None) is not None else np.clip(self._mu.reshape(-1, k, k).sum(1), 0, 1)
+        out = np.empty((cover.shape[0], k + 1, k))
+        out[:, 0, :] = 1 - cover
+        out[:, 1:, :] = self.confusions_.transpose(0, 2, 1) * cover[:, None, :]  # P(vote v | y, votes) x P(votes | y)
+        return out
+
+    def get_weights(self) -> np.ndarray:
+        "Each source's accuracy when it votes: sum_y w_y mu[(j,y),y] / sum_y w_y sum_a mu[(j,a),y], w: mu's class weights."
+        self._check_fitted()
+        k = self.cardinality
+        mu = self._mu.reshape(-1, k, k)  # (m, k_vote, k_true)
+        right = (np.diagonal(mu, axis1=1, axis2=2) * self._mu_p).sum(1)
+        voted = (mu.sum(1) * self._mu_p).sum(1)
+        return np.divide(right, voted, out=np.zeros_like(right), where=voted > 0)
+
+    def _validate_loaded(self, path):
+        super()._validate_loaded(path)
+        k = self.cardinality
+        if self._p.shape != (k,) or self._mu.ndim != 2 or self._mu.shape[1] != k or self._mu.shape[0] % k:
+            raise ValueError(f"{path}: parameter shapes {self._mu.shape}, {self._p.shape} do not fit cardinality {k}")
+        if (self._p <= 0).any() or not np.isclose(self._p.sum(), 1): raise ValueError(f"{path}: the class balance must be positive and sum to 1")
+        if ((self._mu < 0) | (self._mu > 1)).any(): raise ValueError(f"{path}: mu must hold probabilities in [0, 1]")
+        if not hasattr(self, "class_balance_from_"): self.class_balance_from_ = None  # a file from before it was kept: not known
+        if not hasattr(self, "_mu_p"): self._mu_p = self._p  # a file from before: mu's class weights were the class balance
+
+# %% ../nbs/10_matrix_completion.ipynb #a4cb22c3
+_MAX_FLOPS, _MAX_BYTES = 3e11, 4e9  # about a minute of matrix products on 2 cores; O, its mask and residual in memory
+
+def _mc_flops(m:int, k:int, n_epochs:int) -> float: return 2.0 * (m * k) ** 2 * k * n_epochs  # a matrix-completion fit's cost
+
+def check_mc_settings(m:int, k:int, n_epochs, lr, l2, log_freq, prec_init, momentum, em_steps,
+                      costly:bool=True):  # also refuse a fit whose cost is out of reach
+    "Validate matrix completion's settings (and its cost); return prec_init as a float or an (m,) array."
+    check_number("n_epochs", n_epochs, lo=0, integer=True); check_number("lr", lr, lo=0); check_number("l2", l2, lo=0)
+    check_number("log_freq", log_freq, lo=1, integer=True); check_number("momentum", momentum, 0, 1, hi_open=True)
+    check_number("em_steps", em_steps, lo=0, integer=True)
+    if isinstance(prec_init, str) or np.ndim(prec_init) > 1 or np.size(prec_init) not in (1, m):
+        raise ValueError(f"prec_init must be a number in (0, 1) or one per source ({m}), got {prec_init!r}")
+    prec = np.asarray(prec_init, float)
+    if not ((prec > 0) & (prec < 1)).all(): raise ValueError(f"prec_init must lie in (0, 1), got {prec_init!r}")
+    flops, mem = _mc_flops(m, k, n_epochs), 3.0 * 8 * (m * k) ** 2
+    if costly and (flops > _MAX_FLOPS or mem > _MAX_BYTES):
+        raise ValueError(f"Matrix completion with {m} sources and {k} classes needs about {flops:.1e} floating-point operations "
+                         f"and {mem / 1e9:.1f} GB for {n_epochs} epochs (its cost grows as (sources x classes)^2 x classes); "
+                         f"use DawidSkene({k}) or MajorityLabelVoter({k}), whose cost grows with the number of votes")
+    return float(prec) if prec.ndim == 0 else prec
+
+def _mu_start(d, p, m:int, k:int, prec_init:float, seed:int):
+    "(mu0, the seeded start): each source right `prec_init` of the time it votes, scaled by one seeded factor."
+    mu0 = np.zeros((m * k, k))
+    for y in range(k): mu0[np.arange(m) * k + y, y] = np.clip(d[np.arange(m) * k + y] * prec_init / p[y], 0, 1)
+    return mu0, mu0 * np.random.default_rng(seed).random()
+
+# %% ../nbs/10_matrix_completion.ipynb #6dab288a
+@dataclass
+class TrainConfig:
+    "Matrix completion's training options under Snorkel's name; a fitted model keeps the ones it used as `train_config`."
+    n_epochs: int = 100
+    lr: float = 0.01
+    l2: float = 0.0
+    optimizer: str = "sgd"
+    optimizer_config: dict|None = None
+    lr_scheduler: str = "constant"
+    lr_scheduler_config: dict|None = None
+    prec_init: float = 0.7
+    seed: int = 0
+    log_freq: int = 10
+    mu_eps: float|None = None
+
+def check_device(device, who:str) -> str:
+    "Snorkel users write device='cuda': the fit runs, on the CPU (numpy), and says so."
+    if device != "cpu":
+        warnings.warn(f"{who}(device={device!r}) fits on the CPU (numpy): the fit is small, the cost is in streaming L; device is set to 'cpu'",
+                      stacklevel=3)
+    return "cpu"
+
+@reads_sparse
+def _mc_post(block, ws, log_p, log_theta): return posterior_block(block, log_p, log_theta, ws)[0]
+
+class MatrixCompletion(MuModel):
+    "Snorkel's label model: matrix completion over the overlaps of the sources' votes (Ratner et al. 2019)."
+    _params = ("cardinality", "verbose", "device", "class_balance_from_")
+    _arrays = ("_mu", "_p")
+    estimator = "mc"  # its name among LabelModel's estimators
+    def __init__(self, cardinality:int=2, verbose:bool=False, device:str="cpu"):
+        self.cardinality, self.verbose, self.device = check_cardinality(cardinality), verbose, check_device(device, "MatrixCompletion")
+
+    def predict_proba(self, L) -> np.ndarray:
+        "P(Y | votes) for every item, rows summing to 1."
+        self._check_fitted()
+        k = self.cardinality
+        return map_rows(prepare_L(L, k, self._mu.shape[0] // k), k, _mc_post, np.log(self._p), log_mu(self._mu, k))
+@patch
+def _fit_mc(self:MatrixCompletion, L_train, p, fit_p:bool, n_epochs, lr, l2, optimizer, seed, log_freq, progress_bar, prec_init,
+            momentum, em_steps, lr_scheduler, lr_scheduler_config, optimizer_config):
+    "Matrix completion and EM polish: (mu, p)."
+    k, m = self.cardinality, L_train.shape[1]
+    rates, opt = lr_schedule(n_epochs, lr, lr_scheduler, lr_scheduler_config), make_optimizer(optimizer, lr, momentum, optimizer_config)
+    self._log("Computing O...")
+    L_train, w = weighted_rows(L_train, k)  # with few sources rows repeat: each distinct row once, weighted by its count
+    O, mv_share = overlap_stats(L_train, k, w)
+    if fit_p: p = smooth_p(mv_share)  # estimated: the majority vote's class shares, refined by the EM polish
+    d = np.diag(O).copy()
+    src = np.repeat(np.arange(m), k)
+    mu0, mu = _mu_start(d, p, m, k, prec_init, seed)
+    self._log(r"Estimating \mu...")
+    for epoch in tqdm(range(n_epochs), disable=not progress_bar, unit="epoch"):
+        loss, g = mu_loss_grad(mu, O, p, src[:, None] != src[None, :], d, mu0, l2)
+        if not np.isfinite(loss): raise ValueError(f"Loss is NaN or infinite ({loss}) at epoch {epoch}: LabelModel diverged; lower lr (now {rates[epoch]:g})")
+        if epoch % log_freq == 0: self._log(f"[{epoch} epochs]: TRAIN:[loss={loss:.3f}, lr={rates[epoch]:.2g}]")
+        opt.lr = rates[epoch]
+        mu = opt.step(mu, g)
+    mu = break_symmetry(np.clip(mu, 0, 1), p, k)
+    if em_steps: self._log(f"Polishing \\mu with {em_steps} EM steps...")
+    return em_polish(L_train, mu, p, k, em_steps, fit_p, w)
+
+@patch
+def fit(self:MatrixCompletion, L_train, Y_dev=None, class_balance=None, n_epochs:int=100, lr:float=0.01, l2:float=0.0,
+        optimizer:str="sgd", seed:int=0, log_freq:int=10, progress_bar:bool=False, prec_init:float=0.7, momentum:float=0.9,
+        em_steps:int=3,  # EM steps that polish mu after matrix completion (0: none)
+        mu_eps:float|None=None,  # if given, clip the fitted mu to [mu_eps, 1 - mu_eps] (Snorkel's option)
+        lr_scheduler:str="constant", lr_scheduler_config:dict|None=None, optimizer_config:dict|None=None):
+    "Fit mu on L_train by matrix completion with Snorkel's training options, each of which acts; returns self."
+    if self.verbose: log_to_stdout()
+    k = self.cardinality
+    L_in, L_train = L_train, prepare_L(L_train, k, what="L_train", train=True)
+    m = L_train.shape[1]
+    prec_init = check_mc_settings(m, k, n_epochs, lr, l2, log_freq, prec_init, momentum, em_steps)
+    lr_schedule(n_epochs, lr, lr_scheduler, lr_scheduler_config); make_optimizer(optimizer, lr, momentum, optimizer_config)  # checked up front
+    if mu_eps is not None: check_number("mu_eps", mu_eps, 0, 0.5, hi_open=True)
+    check_number("seed", seed, lo=0, integer=True)
+    if log_freq != 10 and not self.verbose: warnings.warn("log_freq sets how often a verbose fit logs; this model is not verbose", stacklevel=2)
+    if optimizer != "sgd" and momentum != 0.9: warnings.warn(f"momentum is SGD's; optimizer {optimizer!r} does not use it", stacklevel=2)
+    other = [c for c in (optimizer_config or {}) if c != f"{optimizer}_config"] + [
+        c for c in (lr_scheduler_config or {}) if c.endswith("_config") and c != f"{lr_scheduler}_config"]
+    if other: warnings.warn(f"{other} configure another optimizer or schedule than {optimizer!r} / {lr_scheduler!r}: they change nothing",
+                            stacklevel=2)
+    fit_p = class_balance is None and Y_dev is None
+    p = resolve_class_balance(k, class_balance, Y_dev)
+    self.class_balance_from_ = "votes" if fit_p else "class_balance" if class_balance is not None else "Y_dev"
+    self.warmup_steps = warmup_epochs(n_epochs, lr_scheduler_config or {})  # as Snorkel reports it
+    self.train_config = TrainConfig(n_epochs, lr, l2, optimizer, optimizer_config, lr_scheduler, lr_scheduler_config, prec_init, seed, log_freq, mu_eps)
+    mu, self._p = self._fit_mc(L_train, p, fit_p, n_epochs, lr, l2, optimizer, seed, log_freq, progress_bar, prec_init, momentum, em_steps,
+                               lr_scheduler, lr_scheduler_config, optimizer_config)
+    self._mu = mu if mu_eps is None else np.clip(mu, mu_eps, 1 - mu_eps)
+    self._mu_p, self._cover, self._L_train = self._p, None, weak_ref(L_in)  # vote rates: from L_train when first asked for
+    self.fitted_ = True
+    self._log("Finished Training")
+    return self

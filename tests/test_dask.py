@@ -134,10 +134,20 @@ def test_dask_dataframe_of_labels(client):
     np.testing.assert_allclose(LabelModel(2).fit(ddf, seed=0).confusions_, LabelModel(2).fit(c.L, seed=0).confusions_, rtol=1e-4, atol=1e-7)
 
 
+def _by_value(name):
+    "On a worker: pickle this test module by value too, if the worker can import it (else it only ever receives it)."
+    import cloudpickle, importlib
+    try: cloudpickle.register_pickle_by_value(importlib.import_module(name))
+    except ImportError: pass
+
+
 def test_lazy_label_matrix_never_gathered(client):
     "lazy=True: L as a Dask array on the cluster; the default label model fits on it and predicts lazily, as in memory."
     import cloudpickle, sys
     cloudpickle.register_pickle_by_value(sys.modules[__name__])
+    # a worker that passes the LFs on pickles them again: by value as here, or (importing this module itself) it could
+    # not, and dask.distributed then waits for that transfer forever
+    client.run(_by_value, __name__)
     df = _frame(2_000)
     lfs = [lf_long, lf_bad_weather, lf_fragile]
     expected = PandasLFApplier(lfs, cardinality=2).apply(df, progress_bar=False, fault_tolerant=True)
