@@ -215,7 +215,7 @@ class NotFittedError(ValueError, AttributeError):
 class BaseLabelModel:
     "Shared interface: fit / predict_proba / predict / score / get_weights / save / load."
     _params, _arrays = ("cardinality",), ()  # what `save` stores: settings (JSON) and fitted arrays (npz)
-    _optional = ()  # arrays a file may lack (written by an earlier version): `_validate_loaded` fills them
+    _optional = ()  # arrays or settings a file may lack (written by an earlier version): `_validate_loaded` fills them
     _uses_votes = True  # predict(tie_break_policy="abstain") gives -1 where no source voted
 
     def __init_subclass__(cls, **kw):
@@ -244,7 +244,8 @@ class BaseLabelModel:
         meta, arrays = _read_model(path)
         klass = _REGISTRY.get(meta.get("class"))
         if klass is None or not issubclass(klass, cls): raise ValueError(f"{path} holds a {meta.get('class')!r}, not a {cls.__name__}")
-        missing = [p for p in klass._params if p not in meta.get("params", {})] + [a for a in klass._arrays if a not in arrays and a not in klass._optional]
+        missing = ([p for p in klass._params if p not in meta.get("params", {}) and p not in klass._optional] +
+                   [a for a in klass._arrays if a not in arrays and a not in klass._optional])
         if missing: raise ValueError(f"{path} lacks {missing} of a saved {klass.__name__}: the file is damaged or was not saved by `save`")
         new = klass.__new__(klass)  # filled and checked apart: a file that fails leaves `obj` as it was
         new.__dict__.update(meta["params"]); new.__dict__.update(arrays)

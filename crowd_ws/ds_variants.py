@@ -11,12 +11,12 @@ import numpy as np
 from scipy.special import digamma, gammaln
 
 from .base import check_number
-from .dawid_skene import Confusion, DawidSkene, check_vb
+from .dawid_skene import Confusion, DawidSkene, check_vb, skill_prior
 
 # %% auto #0
 __all__ = ['EB_GRID', 'EB_SOURCES', 'SIDED_GRID', 'spammer_confusion', 'eb_strength', 'pooled_rows', 'PooledConfusion',
-           'OneCoinConfusion', 'MaceConfusion', 'HierarchicalConfusion', 'OneCoinDawidSkene', 'PooledDawidSkene',
-           'MACE', 'HierarchicalDawidSkene']
+           'OneCoinConfusion', 'MaceConfusion', 'SymmetricConfusion', 'HierarchicalConfusion', 'OneCoinDawidSkene',
+           'PooledDawidSkene', 'MACE', 'SymmetricDawidSkene', 'HierarchicalDawidSkene']
 
 # %% ../nbs/09_ds_variants.ipynb #f7f4df57
 def spammer_confusion(counts, iters:int=30, vb:bool=False,
@@ -94,6 +94,23 @@ class MaceConfusion(Confusion):
     def log_rows(self, conf, vb): return np.log(conf) if vb else np.log(conf / conf.sum(0, keepdims=True))  # vb: exp E[log] already
     def sided_errors(self, n, N, own, beta, smoothing): return np.broadcast_to(beta, n.shape)
 
+class SymmetricConfusion(Confusion):
+    "Each source's rows shrunk toward its own symmetric confusion (its accuracy on the diagonal, errors as the crowd's) by strengths the data choose."
+    name = "symmetric"
+    def __init__(self): self.strength_ = self.informed_strength_ = None  # of the last M-step, one per true class
+
+    def rows(self, counts, smoothing, vb, state):
+        center = skill_prior(counts, smoothing)  # (k_vote, m, k_true), each row summing to 1
+        self.strength_ = eb_strength(counts, center)
+        k, seen = counts.shape[0], counts.sum(0)  # (m, k_true): votes in each of a source's rows
+        informed = (seen >= k).all(1)  # sources with at least k votes in every row: as many as the skill prior's pseudo-votes
+        self.informed_strength_ = eb_strength(counts[:, informed], center[:, informed]) if informed.any() else None
+        return counts + smoothing + self.strength_ * center
+
+    def looks_symmetric(self) -> bool:
+        "Whether the sources whose rows have data put every class's strength at the top of the grid: their errors do not depend on the class."
+        return self.informed_strength_ is not None and bool((self.informed_strength_ >= EB_GRID[-1]).all())
+
 class HierarchicalConfusion(Confusion):
     "Each source's rows shrunk toward the pooled confusion, and one-sided sources' rates toward one error rate, by strengths the data choose."
     name = "hierarchical"
@@ -134,6 +151,16 @@ class MACE(DawidSkene):
         self._settings(cardinality, n_iter, tol, smoothing, one_sided)
         self.vb = check_vb(self._confusion(), vb)
     def _confusion(self): return MaceConfusion()
+
+class SymmetricDawidSkene(DawidSkene):
+    "Dawid-Skene with each source's confusion shrunk toward its own symmetric one (one accuracy) by a learned strength."
+    _params = ("cardinality", "n_iter", "tol", "smoothing", "one_sided", "vb", "n_iter_")
+    estimator = "symmetric"
+    def __init__(self, cardinality:int=2, n_iter:int=100, tol:float=1e-6, smoothing:float=0.01, one_sided:str="rate",
+                 vb:bool=False):  # variational Bayes: confusions as exp E[log theta]
+        self._settings(cardinality, n_iter, tol, smoothing, one_sided)
+        self.vb = check_vb(self._confusion(), vb)
+    def _confusion(self): return SymmetricConfusion()
 
 class HierarchicalDawidSkene(DawidSkene):
     "Dawid-Skene with each source's confusion shrunk toward the pooled one by a learned strength."

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import inspect
 import warnings
+from typing import NamedTuple
 
 import numpy as np
 from fastcore.basics import patch
@@ -20,21 +21,24 @@ from .core import check_Y
 from .dawid_skene import (Confusion, DawidSkene, dawid_skene_posterior, ds_em, ds_stats, em_start, mostly_one_sided,
                                   normalised_theta, posterior_many, sided_share, votes_per_row)
 from .ds_variants import (EB_GRID, EB_SOURCES, MACE, HierarchicalConfusion, HierarchicalDawidSkene, MaceConfusion,
-                                  OneCoinConfusion, OneCoinDawidSkene, PooledConfusion, PooledDawidSkene)
+                                  OneCoinConfusion, OneCoinDawidSkene, PooledConfusion, PooledDawidSkene, SymmetricConfusion,
+                                  SymmetricDawidSkene)
 from .glad import GLAD
 from .matrix_completion import (MatrixCompletion, MuModel, TrainConfig, _mc_flops, check_device, check_mc_settings, log_mu,
                                         lr_schedule, make_optimizer, warmup_epochs)
 
 # %% auto #0
-__all__ = ['PREFERENCE', 'ESTIMATORS', 'SELECT', 'COMMITTEE', 'EM_MEMBERS', 'VOTE_MEMBERS', 'MC_OPTIONS', 'estimators',
-           'choose_estimator', 'source_votes', 'sided_sources', 'mu_from_theta', 'check_members', 'vote_weights',
-           'fit_members', 'members_block', 'posterior_mu', 'LabelModel', 'Committee', 'BaseLabelModel', 'DawidSkene',
-           'GLAD', 'HierarchicalDawidSkene', 'MACE', 'MajorityClassVoter', 'MajorityLabelVoter', 'MatrixCompletion',
-           'OneCoinDawidSkene', 'PooledDawidSkene', 'RandomVoter', 'TrainConfig', 'Wawa', 'dawid_skene_posterior']
+__all__ = ['PREFERENCE', 'ESTIMATORS', 'SELECT', 'COMMITTEE', 'EM_MEMBERS', 'VOTE_MEMBERS', 'SYMMETRIC_MEMBERS', 'MC_OPTIONS',
+           'estimators', 'choose_estimator', 'source_votes', 'sided_sources', 'mu_from_theta', 'check_members',
+           'vote_weights', 'Members', 'fit_members', 'members_block', 'posterior_mu', 'LabelModel', 'Committee',
+           'BaseLabelModel', 'DawidSkene', 'GLAD', 'HierarchicalDawidSkene', 'MACE', 'MajorityClassVoter',
+           'MajorityLabelVoter', 'MatrixCompletion', 'OneCoinDawidSkene', 'PooledDawidSkene', 'RandomVoter',
+           'SymmetricDawidSkene', 'TrainConfig', 'Wawa', 'dawid_skene_posterior']
 
 # %% ../nbs/12_label_model.ipynb #6ccffd44
 _all_ = ["BaseLabelModel", "DawidSkene", "GLAD", "HierarchicalDawidSkene", "MACE", "MajorityClassVoter", "MajorityLabelVoter",
-         "MatrixCompletion", "OneCoinDawidSkene", "PooledDawidSkene", "RandomVoter", "TrainConfig", "Wawa", "dawid_skene_posterior"]
+         "MatrixCompletion", "OneCoinDawidSkene", "PooledDawidSkene", "RandomVoter", "SymmetricDawidSkene", "TrainConfig", "Wawa",
+         "dawid_skene_posterior"]
 
 # %% ../nbs/12_label_model.ipynb #b9f09c61
 PREFERENCE = ("mc", "ds", "one-coin", "pooled", "mace", "hierarchical", "mv", "wawa")  # the order in which estimators are tried
@@ -98,6 +102,7 @@ def mu_from_theta(L, log_theta, voted=None) -> np.ndarray:
 COMMITTEE = ("ds", "hierarchical", "mace", "wawa", "mv")  # the default members; on labelling functions the EM members alone
 EM_MEMBERS = {  # a committee's EM members: the strategy and whether variational Bayes (the hierarchical prior already shrinks)
     "ds": (lambda k: Confusion(prior_votes=float(k)), True), "hierarchical": (lambda k: HierarchicalConfusion(), False),
+    "symmetric": (lambda k: SymmetricConfusion(), True),
     "mace": (lambda k: MaceConfusion(), True), "one-coin": (lambda k: OneCoinConfusion(), False), "pooled": (lambda k: PooledConfusion(), False)}
 VOTE_MEMBERS = ("wawa", "mv")  # vote shares: Wawa's weighted, majority vote's plain
 
@@ -113,27 +118,43 @@ def vote_weights(agree, voted, names=("wawa", "mv")) -> np.ndarray:
     "(s, m) source weights of the vote-share members `names`: Wawa's agreement with the majority vote, or 1 (majority vote)."
     return np.stack([agreement_weights(agree, voted) if name == "wawa" else np.ones(len(voted)) for name in names])
 
-def fit_members(L, k:int, name:str, p, seed:int, fit_kw:dict, members:tuple=COMMITTEE, progress_bar:bool=False):
-    "(log priors (r, k), log thetas (r, k_vote, m, k_true), vote weights (s, m), mu_from_theta's log theta and votes) of the members `name` averages (r = 0: lps holds the class balance alone)."
+class Members(NamedTuple):
+    "What a label model fitted by name (or a committee) averages: EM members' parameters and vote-share members' weights."
+    names: tuple  # the members, EM members first
+    log_priors: np.ndarray  # (r, k); with no EM member (r = 0) one row, the class balance alone
+    log_thetas: np.ndarray  # (r, k_vote, m, k_true)
+    vote_weights: np.ndarray  # (s, m): one row per vote-share member
+    theta: np.ndarray  # log theta (k_vote, m, k_true) that tells the one-sided sources
+    voted: np.ndarray|None  # votes per source, when the fit counted them
+
+SYMMETRIC_MEMBERS = ("symmetric", "hierarchical", "mace", "wawa")  # the committee on a crowd whose errors do not depend on the class
+
+def fit_members(L, k:int, name:str, p, seed:int, fit_kw:dict, members:tuple=COMMITTEE, progress_bar:bool=False) -> Members:
+    "The members that `name` averages, fitted on L (p: a class balance held fixed, or None)."
     if name in ("mv", "wawa"):  # vote shares alone; mu: the sources' confusions against the majority vote (EM's first pass)
         first = ds_em(L, k, [Confusion(prior_votes=float(k))], n_iter=0)
         lp, lt, _ = first.fits[0]
-        return ((lp if p is None else np.log(p))[None], np.zeros((0, *lt.shape)), vote_weights(first.agree, first.voted, (name,)),
-                (normalised_theta(lt, first.sided), first.voted))
+        return Members((name,), (lp if p is None else np.log(p))[None], np.zeros((0, *lt.shape)),
+                       vote_weights(first.agree, first.voted, (name,)), normalised_theta(lt, first.sided), first.voted)
     if name != "auto":
         lp, lt = _candidate(L, k, name, p, seed, fit_kw)
-        return lp[None], lt[None], np.zeros((0, L.shape[1])), (lt, None)
+        return Members((name,), lp[None], lt[None], np.zeros((0, L.shape[1])), lt, None)
     st = em_start(L, k)  # the first pass tells labelling functions (one-sided sources casting most votes) from a crowd
     lfs = mostly_one_sided(st.sided, st.voted)
     prior = p if p is not None or not lfs else np.full(k, 1 / k)  # a given class balance stays fixed; LFs' votes cannot tell it
-    em = [EM_MEMBERS[name] for name in members if name in EM_MEMBERS]
-    fits, sided, agree, voted = ds_em(L, k, [make(k) for make, _ in em], vb=[vb for _, vb in em], prior=prior, n_iter=0 if lfs else 100,
-                                      start=st, progress_bar=progress_bar)  # shared passes; LFs: the first M-step
-    lps = np.stack([lp for lp, _, _ in fits])
-    lts = np.stack([lt for _, lt, _ in fits])
-    votes = tuple(name for name in members if name in VOTE_MEMBERS)
-    vws = np.zeros((0, len(voted))) if lfs or not votes else vote_weights(agree, voted, votes)  # LFs: the EM members alone
-    return lps, lts, vws, (normalised_theta(lts[0], sided), voted)  # all from EM's passes
+    em = tuple(n for n in members if n in EM_MEMBERS)
+    probe = SymmetricConfusion() if not lfs and members == COMMITTEE else None  # on a crowd: do its errors depend on the class?
+    fit = lambda names, prior, extra=(): ds_em(L, k, [EM_MEMBERS[n][0](k) for n in names] + list(extra), prior=prior, n_iter=0 if lfs else 100,
+                                               vb=[EM_MEMBERS[n][1] for n in names] + [True] * len(extra), start=st, progress_bar=progress_bar)
+    res = fit(em, prior, [probe] if probe else [])  # shared passes; LFs: the first M-step
+    fits, votes = res.fits[:len(em)], tuple(n for n in members if n in VOTE_MEMBERS and not lfs)
+    if probe is not None and probe.looks_symmetric():  # the symmetric members, with the symmetric model's class balance
+        em = tuple(n for n in SYMMETRIC_MEMBERS if n in EM_MEMBERS)
+        votes = tuple(n for n in SYMMETRIC_MEMBERS if n in VOTE_MEMBERS)
+        fits = fit(em, np.exp(res.fits[-1].log_prior) if p is None else p).fits
+    lps, lts = np.stack([f.log_prior for f in fits]), np.stack([f.log_theta for f in fits])
+    vws = vote_weights(res.agree, res.voted, votes) if votes else np.zeros((0, len(res.voted)))
+    return Members(em + votes, lps, lts, vws, normalised_theta(lts[0], res.sided), res.voted)  # all from EM's passes
 
 @reads_sparse
 def members_block(block, ws, lps, lts, vws, k:int) -> np.ndarray:
@@ -158,9 +179,9 @@ def posterior_mu(L, k:int, lps, lts, vws):
 # %% ../nbs/12_label_model.ipynb #a539911d
 class LabelModel(MuModel):
     "The default, under Snorkel's name: a `Committee`, or another model chosen by `estimator`."
-    _params = ("cardinality", "verbose", "device", "estimator", "estimator_", "class_balance_from_")
+    _params = ("cardinality", "verbose", "device", "estimator", "estimator_", "class_balance_from_", "members_")
     _arrays = ("_mu", "_p", "_lps", "_lts", "_vws", "_mu_p")
-    _optional = ("_lps", "_lts", "_vws", "_mu_p")  # files saved before committees: the estimator's own parameters
+    _optional = ("_lps", "_lts", "_vws", "_mu_p", "members_")  # files saved before committees: the estimator's own parameters
     def __init__(self, cardinality:int=2, verbose:bool=False, device:str="cpu",
                  estimator:str="auto"):  # "auto" (a committee), "select" (held-out vote likelihood), or one of ESTIMATORS
         cardinality, device = check_cardinality(cardinality), check_device(device, type(self).__name__)
@@ -168,20 +189,15 @@ class LabelModel(MuModel):
             raise ValueError(f"estimator must be 'auto', 'select' or one of {list(estimators())}, got {estimator!r}")
         self.cardinality, self.verbose, self.device, self.estimator = cardinality, verbose, device, estimator
 
-    @property
-    def members_(self) -> tuple:
-        "The models whose posteriors the fitted model averages: a committee's members, or the one estimator."
-        self._check_fitted()
-        if self.estimator_ != "auto": return (self.estimator_,)
-        members = getattr(self, "members", COMMITTEE)
-        return tuple(m for m in members if m in EM_MEMBERS) + tuple(m for m in members if m in VOTE_MEMBERS)[:len(self._vws)]
-
     def _validate_loaded(self, path):
         super()._validate_loaded(path)
         k = self.cardinality
         if not hasattr(self, "_lps"):  # a file from before committees: its one estimator
             lt = log_mu(self._mu, k) if self.estimator_ == "mc" else np.log(np.maximum(self._mu, 1e-300)).reshape(-1, k, k).transpose(1, 0, 2)
             self._lps, self._lts, self._vws = np.log(self._p)[None], lt[None], np.zeros((0, self._mu.shape[0] // k))
+        if not hasattr(self, "members_"):  # a file from before they were kept: the default committee's, or the one estimator
+            self.members_ = ((COMMITTEE[:3] + VOTE_MEMBERS[:len(self._vws)]) if self.estimator_ == "auto" else (self.estimator_,))
+        self.members_ = tuple(self.members_)  # JSON keeps a list
 
 # %% ../nbs/12_label_model.ipynb #60811191
 _MAX_LGAMMA = 6e10  # log-gamma evaluations: about six minutes on 2 cores (1.7e8 a second) if EM ran all its 100 iterations
@@ -218,7 +234,8 @@ def _choose(self:LabelModel, L, p, seed:int, mc_kw:dict, L_dev=None, Y_dev=None)
             warnings.simplefilter("ignore")
             for name in ["auto"] + [e for e in estimators() if cheap or e != "mc"]:
                 fitted[name] = fit_members(L, k, name, p, seed, mc_kw)
-                right[name] = (map_rows(L_dev, k, members_block, *fitted[name][:3], k).argmax(1) == Y)[Y != -1].astype(float)
+                f = fitted[name]
+                right[name] = (map_rows(L_dev, k, members_block, f.log_priors, f.log_thetas, f.vote_weights, k).argmax(1) == Y)[Y != -1].astype(float)
         best, dev = within_noise(right), {e: float(v.mean()) for e, v in right.items()}
         self._log(f"estimator: {best} (dev accuracy: " + ", ".join(f"{e} {v:.3f}" for e, v in dev.items()) + ")")
         return best, {"dev_accuracy": dev}, (None if best == "mc" else fitted[best])  # mc is refitted with its own options
@@ -266,10 +283,10 @@ def fit(self:LabelModel, L_train, Y_dev=None, class_balance=None, n_epochs:int=1
     if self.estimator_ == "mc":
         mc = MatrixCompletion(k, self.verbose).fit(L_train, Y_dev=Y_dev, class_balance=class_balance, seed=seed, progress_bar=progress_bar,
                                                    mu_eps=mu_eps, **mc_kw)
-        self._mu, self._p, self._mu_p = mc._mu, mc._p, mc._p
+        self._mu, self._p, self._mu_p, self.members_ = mc._mu, mc._p, mc._p, ("mc",)
         self._lps, self._lts, self._vws = np.log(self._p)[None], log_mu(self._mu, k)[None], np.zeros((0, m))
     else:
-        self._lps, self._lts, self._vws, (lt_mu, voted) = members or fit_members(
+        self.members_, self._lps, self._lts, self._vws, lt_mu, voted = members or fit_members(
             L_train, k, self.estimator_, None if fit_p else p, seed, mc_kw, getattr(self, "members", COMMITTEE), progress_bar)
         voted = source_votes(L_train, k) if voted is None else voted
         if fit_p and mostly_one_sided(sided := sided_sources(lt_mu), voted):  # the class balance cannot be learned from these votes

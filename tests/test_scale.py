@@ -50,10 +50,11 @@ def test_label_model_million_by_hundred_sparse(crowd):
     probs, pred_mb = _peak_mb(lambda: lm.predict_proba(S))
     dense_onehot_mb = N * M * 2 * 8 / 2**20  # what a dense float64 indicator matrix would need: 1526 MB
     # the default committee fits its Dawid-Skene-family members on the one-hot vote matrix (a float64 and an int32 per
-    # vote: 408 MB for these 35.7 million votes) plus a few work arrays per item (n x models x classes, float64): a
-    # memory bounded by the votes and the items, about a third of the dense one-hot here
-    votes_mb, item_mb = S.nnz * 12 / 2**20, N * 2 * 8 / 2**20
-    assert fit_mb < votes_mb + 8 * item_mb < 0.36 * dense_onehot_mb, (fit_mb, votes_mb, item_mb)
+    # vote: 408 MB for these 35.7 million votes) plus, per EM step, three work arrays per item and model (the E-step's
+    # products, posteriors and their weighted copy: n x models x classes, float64) for its 4 EM models (three members
+    # and the symmetric probe): a memory bounded by the votes and the items, well under half the dense one-hot here
+    votes_mb, item_mb, models = S.nnz * 12 / 2**20, N * 2 * 8 / 2**20, 4
+    assert fit_mb < votes_mb + 3 * models * item_mb < 0.4 * dense_onehot_mb, (fit_mb, votes_mb, item_mb)
     assert pred_mb < dense_onehot_mb / 4, (pred_mb, dense_onehot_mb)
     assert probs.shape == (N, 2) and np.isfinite(probs).all() and np.allclose(probs.sum(1), 1)
     voted = (crowd.L != -1).any(1)
