@@ -252,19 +252,23 @@ def ds_em(L, k:int, confusions:list, y_known=None, n_iter:int=100, tol:float=1e-
           progress_bar:bool=False,
           vb=False,  # variational-Bayes M-step: one bool, or one per model
           prior=None,  # a fixed class balance (k,); None: estimated
-          start:EMStart|None=None) -> EMResult:  # the first pass, if the caller made it already
+          start:EMStart|None=None,  # the first pass, if the caller made it already
+          init:list|None=None,  # log thetas to start from instead of the first M-step (one per model)
+          follow:int=0) -> EMResult:  # the last `follow` models never extend the passes: they stop when the others have
     "EM of one model per `Confusion` in `confusions`, sharing every pass over L; each stops on its own."
     vbs = [check_vb(c, v) for c, v in zip(confusions, [vb] * len(confusions) if np.ndim(vb) == 0 else vb)]
     st = em_start(L, k, y_known, one_sided_mode) if start is None else start
     states = [{} for _ in confusions]  # each model's inner state (MACE's), carried from one EM step to the next
     mstep = lambda counts, sums, i: ds_params(counts, sums, smoothing, st.sided, confusions[i], vbs[i], prior, states[i])
     fits = [EMFit(*mstep(st.counts, st.sums, i), 0) for i in range(len(confusions))]
+    if init is not None: fits = [EMFit(f.log_prior, lt, 0) for f, lt in zip(fits, init)]
     prev, live, n = np.full(len(fits), -np.inf), list(range(len(fits))), max(L.shape[0], 1)
     for it in tqdm(range(n_iter), disable=not progress_bar, desc="Dawid-Skene EM"):
         if not live: break
         C, S, LL = st.step(np.stack([fits[i].log_prior for i in live]), np.stack([fits[i].log_theta for i in live]))
         for j, i in enumerate(live): fits[i] = EMFit(*mstep(C[j], S[j], i), it + 1)
         still = [i for j, i in enumerate(live) if LL[j] / n - prev[i] >= tol]
+        if not any(i < len(fits) - follow for i in still): still = []  # only followers left
         prev[live], live = LL / n, still
     return EMResult(fits, st.sided, st.agree, st.voted)
 

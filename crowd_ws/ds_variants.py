@@ -142,34 +142,26 @@ class PooledDawidSkene(DawidSkene):
         self._settings(cardinality, n_iter, tol, smoothing, one_sided)
     def _confusion(self): return PooledConfusion()
 
-class MACE(DawidSkene):
-    "MACE (Hovy et al. 2013): each source knows the answer, or spams with its own strategy."
+class _WithVB(DawidSkene):
+    "A Dawid-Skene variant with a posterior over its rows: the settings every Dawid-Skene model takes, and `vb`."
+    _abstract = True
     _params = ("cardinality", "n_iter", "tol", "smoothing", "one_sided", "vb", "n_iter_")
-    estimator = "mace"
-    def __init__(self, cardinality:int=2, n_iter:int=100, tol:float=1e-6, smoothing:float=0.01, one_sided:str="rate",
-                 vb:bool=False):  # variational Bayes over P(know) and the strategy (as Crowd-Kit's MACE)
-        self._settings(cardinality, n_iter, tol, smoothing, one_sided)
-        self.vb = check_vb(self._confusion(), vb)
-    def _confusion(self): return MaceConfusion()
-
-class SymmetricDawidSkene(DawidSkene):
-    "Dawid-Skene with each source's confusion shrunk toward its own symmetric one (one accuracy) by a learned strength."
-    _params = ("cardinality", "n_iter", "tol", "smoothing", "one_sided", "vb", "n_iter_")
-    estimator = "symmetric"
     def __init__(self, cardinality:int=2, n_iter:int=100, tol:float=1e-6, smoothing:float=0.01, one_sided:str="rate",
                  vb:bool=False):  # variational Bayes: confusions as exp E[log theta]
         self._settings(cardinality, n_iter, tol, smoothing, one_sided)
         self.vb = check_vb(self._confusion(), vb)
+
+class MACE(_WithVB):
+    "MACE (Hovy et al. 2013): each source knows the answer, or spams with its own strategy."
+    estimator = "mace"
+    def _confusion(self): return MaceConfusion()  # vb: over P(know) and the strategy, as Crowd-Kit's MACE
+
+class SymmetricDawidSkene(_WithVB):
+    "Dawid-Skene with each source's confusion shrunk toward its own symmetric one (one accuracy) by a learned strength."
+    estimator = "symmetric"
     def _confusion(self): return SymmetricConfusion()
 
-class HierarchicalDawidSkene(DawidSkene):
+class HierarchicalDawidSkene(_WithVB):
     "Dawid-Skene with each source's confusion shrunk toward the pooled one by a learned strength."
-    _params = ("cardinality", "n_iter", "tol", "smoothing", "one_sided", "vb", "n_iter_")
     estimator = "hierarchical"
-    def __init__(self, cardinality:int=2, n_iter:int=100, tol:float=1e-6, smoothing:float=0.01, one_sided:str="rate",
-                 vb:bool=False):  # variational Bayes: confusions as exp E[log theta]
-        self._settings(cardinality, n_iter, tol, smoothing, one_sided)
-        self.vb = check_vb(self._confusion(), vb)
     def _confusion(self): return HierarchicalConfusion()
-
-

@@ -144,14 +144,16 @@ def fit_members(L, k:int, name:str, p, seed:int, fit_kw:dict, members:tuple=COMM
     prior = p if p is not None or not lfs else np.full(k, 1 / k)  # a given class balance stays fixed; LFs' votes cannot tell it
     em = tuple(n for n in members if n in EM_MEMBERS)
     probe = SymmetricConfusion() if not lfs and members == COMMITTEE else None  # on a crowd: do its errors depend on the class?
-    fit = lambda names, prior, extra=(): ds_em(L, k, [EM_MEMBERS[n][0](k) for n in names] + list(extra), prior=prior, n_iter=0 if lfs else 100,
-                                               vb=[EM_MEMBERS[n][1] for n in names] + [True] * len(extra), start=st, progress_bar=progress_bar)
-    res = fit(em, prior, [probe] if probe else [])  # shared passes; LFs: the first M-step
+    fit = lambda names, prior, extra=(), **kw: ds_em(L, k, [EM_MEMBERS[n][0](k) for n in names] + list(extra), prior=prior,
+                                                     n_iter=0 if lfs else 100, vb=[EM_MEMBERS[n][1] for n in names] + [True] * len(extra),
+                                                     start=st, progress_bar=progress_bar, **kw)
+    res = fit(em, prior, [probe] if probe else [], follow=1 if probe else 0)  # shared passes (the probe never adds any); LFs: the first M-step
     fits, votes = res.fits[:len(em)], tuple(n for n in members if n in VOTE_MEMBERS and not lfs)
     if probe is not None and probe.looks_symmetric():  # the symmetric members, with the symmetric model's class balance
+        done = {**dict(zip(em, res.fits)), "symmetric": res.fits[-1]}  # each starts where it ended in the first run
         em = tuple(n for n in SYMMETRIC_MEMBERS if n in EM_MEMBERS)
         votes = tuple(n for n in SYMMETRIC_MEMBERS if n in VOTE_MEMBERS)
-        fits = fit(em, np.exp(res.fits[-1].log_prior) if p is None else p).fits
+        fits = fit(em, np.exp(res.fits[-1].log_prior) if p is None else p, init=[done[n].log_theta for n in em]).fits
     lps, lts = np.stack([f.log_prior for f in fits]), np.stack([f.log_theta for f in fits])
     vws = vote_weights(res.agree, res.voted, votes) if votes else np.zeros((0, len(res.voted)))
     return Members(em + votes, lps, lts, vws, normalised_theta(lts[0], res.sided), res.voted)  # all from EM's passes

@@ -268,7 +268,12 @@ def test_save_load_roundtrip_and_no_pickle(tmp_path):
 
 
 def test_same_seed_same_result():
+    "The models that draw: the same seed gives the same result, another seed another (so the seed is used)."
+    from crowd_ws.label_model import MatrixCompletion, RandomVoter
     L, _ = _toy(seed=5)
-    a, b = LabelModel(2).fit(L, seed=11), LabelModel(2).fit(L, seed=11)
-    np.testing.assert_array_equal(a.confusions_, b.confusions_)
-    np.testing.assert_array_equal(DawidSkene(2).fit(L).predict_proba(L), DawidSkene(2).fit(L).predict_proba(L))
+    mc = lambda s: MatrixCompletion(2).fit(L, seed=s).predict_proba(L)
+    np.testing.assert_array_equal(mc(11), mc(11))
+    assert not np.array_equal(mc(11), mc(12))
+    rv = lambda s: RandomVoter(2, seed=s).fit(L).predict_proba(L)
+    np.testing.assert_array_equal(rv(3), rv(3))
+    assert not np.array_equal(rv(3), rv(4))

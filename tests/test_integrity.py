@@ -1,9 +1,10 @@
 "Nothing the user gave is changed: ids kept as written, answers read as labels, outputs replaced only on success, model files checked at load."
+import contextlib
 import os
-import signal
 import subprocess
 import sys
 import uuid
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -24,7 +25,7 @@ def test_ids_are_text_as_written(tmp_path):
     # '007' and '7' are two items, '01' and '1' two workers, '0042' stays '0042'; 'NA' is an id, not a missing value
     rows = [("007", "01", "a"), ("007", "1", "a"), ("7", "01", "b"), ("7", "1", "b"), ("0042", "01", "a"), ("NA", "1", "b")]
     src, out, wk = _answers(tmp_path, rows), tmp_path / "labels.csv", tmp_path / "workers.csv"
-    with _no_warning():
+    with _warnings("error"):  # a 'repeated answers' warning would mean ids were merged
         res = aggregate_answers(src, out, model="MajorityLabelVoter", workers=wk)
     back = pd.read_csv(out, dtype=str, keep_default_na=False)
     assert back.item.tolist() == ["007", "7", "0042", "NA"]
@@ -33,12 +34,12 @@ def test_ids_are_text_as_written(tmp_path):
     assert len(res) == 4
 
 
-class _no_warning:
-    "No warning (a 'repeated answers' warning would mean ids were merged)."
-    def __enter__(self):
-        import warnings
-        self.cm = warnings.catch_warnings(); self.cm.__enter__(); warnings.simplefilter("error")
-    def __exit__(self, *exc): self.cm.__exit__(*exc)
+@contextlib.contextmanager
+def _warnings(action:str):
+    "Warnings turned into errors ('error') or not shown ('ignore') within the block."
+    with warnings.catch_warnings():
+        warnings.simplefilter(action)
+        yield
 
 
 @pytest.mark.parametrize("codes", [("10", "20"), ("1001", "1002"), ("1", "2"), ("a", "b")])
@@ -250,7 +251,7 @@ def test_default_weights_describe_its_own_predictions(name):
         df = pd.read_csv(d / "train.csv"); L = df.filter(like="lf").to_numpy().astype(np.int64); k = int(L.max()) + 1
     else:
         from crowd_ws.core import encode_answers, to_dense
-        with _quiet():  # repeated answers in these sets are counted in their README
+        with _warnings("ignore"):  # repeated answers in these sets are counted in their README
             S, _, _, classes = encode_answers(pd.read_csv(d / "answers.csv", dtype={"item": str, "worker": str}))
         L, k = to_dense(S), len(classes)
     lm = LabelModel(k).fit(L)
@@ -260,8 +261,3 @@ def test_default_weights_describe_its_own_predictions(name):
     np.testing.assert_allclose(lm.get_weights()[busy], acc[busy], atol=0.02)
 
 
-class _quiet:
-    def __enter__(self):
-        import warnings
-        self.cm = warnings.catch_warnings(); self.cm.__enter__(); warnings.simplefilter("ignore")
-    def __exit__(self, *exc): self.cm.__exit__(*exc)
