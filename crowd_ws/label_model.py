@@ -283,8 +283,9 @@ def fit(self:LabelModel, L_train, Y_dev=None, class_balance=None, n_epochs:int=1
         if unused: warnings.warn(f"LabelModel fitted {self.estimator_!r}, which does not use {unused}: these are matrix completion's "
                                  "training options (estimator='mc'); they change nothing here", stacklevel=2)
     if self.estimator_ == "mc":
-        mc = MatrixCompletion(k, self.verbose).fit(L_train, Y_dev=Y_dev, class_balance=class_balance, seed=seed, progress_bar=progress_bar,
-                                                   mu_eps=mu_eps, **mc_kw)
+        mc = MatrixCompletion(k, self.verbose)._fit_prepared(  # L_train is checked already
+            L_train, L_in, Y_dev, class_balance, n_epochs, lr, l2, optimizer, seed, log_freq, progress_bar, prec_init, momentum, em_steps,
+            mu_eps, lr_scheduler, lr_scheduler_config, optimizer_config)
         self._mu, self._p, self._mu_p, self.members_ = mc._mu, mc._p, mc._p, ("mc",)
         self._lps, self._lts, self._vws = np.log(self._p)[None], log_mu(self._mu, k)[None], np.zeros((0, m))
     else:
@@ -296,8 +297,7 @@ def fit(self:LabelModel, L_train, Y_dev=None, class_balance=None, n_epochs:int=1
             self._log(f"class balance: uniform ({sided_share(sided, voted):.0%} of the votes come from sources that vote one class only, whose firing rates "
                       "the class balance cannot be told apart from); pass class_balance or Y_dev to set it")
         if self.estimator_ == "auto" and not len(self._vws):
-            em = [name for name in getattr(self, "members", COMMITTEE) if name in EM_MEMBERS]
-            self._log(f"committee: {', '.join(em)} with the rates of their first M-step (most votes come from sources that vote "
+            self._log(f"committee: {', '.join(self.members_)} with the rates of their first M-step (most votes come from sources that vote "
                       "one class only, as labelling functions do; they start from the majority vote, which is not averaged in again)")
         self._p = np.exp(self._lps).mean(0)
         self._mu, self._mu_p = posterior_mu(L_train, k, self._lps, self._lts, self._vws)  # what it reports describes what it predicts

@@ -320,20 +320,26 @@ def fit(self:MatrixCompletion, L_train, Y_dev=None, class_balance=None, n_epochs
         mu_eps:float|None=None,  # if given, clip the fitted mu to [mu_eps, 1 - mu_eps] (Snorkel's option)
         lr_scheduler:str="constant", lr_scheduler_config:dict|None=None, optimizer_config:dict|None=None):
     "Fit mu on L_train by matrix completion with Snorkel's training options, each of which acts; returns self."
+    return self._fit_prepared(prepare_L(L_train, self.cardinality, what="L_train", train=True), L_train, Y_dev, class_balance, n_epochs, lr,
+                              l2, optimizer, seed, log_freq, progress_bar, prec_init, momentum, em_steps, mu_eps, lr_scheduler,
+                              lr_scheduler_config, optimizer_config)
+
+@patch
+def _fit_prepared(self:MatrixCompletion, L_train, L_in, Y_dev, class_balance, n_epochs, lr, l2, optimizer, seed, log_freq, progress_bar,
+                  prec_init, momentum, em_steps, mu_eps, lr_scheduler, lr_scheduler_config, optimizer_config):
+    "`fit` on an L_train that `prepare_L` checked already (L_in: as the caller gave it)."
     if self.verbose: log_to_stdout()
-    k = self.cardinality
-    L_in, L_train = L_train, prepare_L(L_train, k, what="L_train", train=True)
-    m = L_train.shape[1]
+    k, m = self.cardinality, L_train.shape[1]
     prec_init = check_mc_settings(m, k, n_epochs, lr, l2, log_freq, prec_init, momentum, em_steps)
     lr_schedule(n_epochs, lr, lr_scheduler, lr_scheduler_config); make_optimizer(optimizer, lr, momentum, optimizer_config)  # checked up front
     if mu_eps is not None: check_number("mu_eps", mu_eps, 0, 0.5, hi_open=True)
     check_number("seed", seed, lo=0, integer=True)
-    if log_freq != 10 and not self.verbose: warnings.warn("log_freq sets how often a verbose fit logs; this model is not verbose", stacklevel=2)
-    if optimizer != "sgd" and momentum != 0.9: warnings.warn(f"momentum is SGD's; optimizer {optimizer!r} does not use it", stacklevel=2)
+    if log_freq != 10 and not self.verbose: warnings.warn("log_freq sets how often a verbose fit logs; this model is not verbose", stacklevel=3)
+    if optimizer != "sgd" and momentum != 0.9: warnings.warn(f"momentum is SGD's; optimizer {optimizer!r} does not use it", stacklevel=3)
     other = [c for c in (optimizer_config or {}) if c != f"{optimizer}_config"] + [
         c for c in (lr_scheduler_config or {}) if c.endswith("_config") and c != f"{lr_scheduler}_config"]
     if other: warnings.warn(f"{other} configure another optimizer or schedule than {optimizer!r} / {lr_scheduler!r}: they change nothing",
-                            stacklevel=2)
+                            stacklevel=3)
     fit_p = class_balance is None and Y_dev is None
     p = resolve_class_balance(k, class_balance, Y_dev)
     self.class_balance_from_ = "votes" if fit_p else "class_balance" if class_balance is not None else "Y_dev"
