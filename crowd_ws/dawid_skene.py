@@ -96,6 +96,8 @@ class Confusion:
 
     def log_rows(self, conf, vb:bool) -> np.ndarray:
         "log theta from the rows: normalised, or (`vb`) E[log theta] under each row's Dirichlet posterior."
+        tot = conf.sum(0, keepdims=True)
+        conf = np.where(tot > 0, conf, 1.0)  # a true class with no counts at all (smoothing=0): uniform rows, not 0/0
         return digamma(conf) - digamma(conf.sum(0, keepdims=True)) if vb else np.log(conf / conf.sum(0, keepdims=True))
 
     def sided_errors(self, n, N, own, beta, smoothing:float):

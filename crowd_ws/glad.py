@@ -49,7 +49,7 @@ class GLAD(BaseLabelModel):
                  m_steps:int=10,  # L-BFGS iterations per M-step
                  prior_sd:float=1.0):  # standard deviation of the Gaussian priors on abilities (mean 1) and log-easiness (mean 0)
         self.cardinality = check_cardinality(cardinality)
-        check_number("n_iter", n_iter, lo=1, integer=True); check_number("m_steps", m_steps, lo=1, integer=True)
+        check_number("n_iter", n_iter, lo=0, integer=True); check_number("m_steps", m_steps, lo=1, integer=True)
         check_number("tol", tol, lo=0); check_number("prior_sd", prior_sd, lo=0, lo_open=True)
         self.n_iter, self.tol, self.m_steps, self.prior_sd = n_iter, tol, m_steps, prior_sd
 
@@ -69,7 +69,8 @@ def _em(self:GLAD, L, alpha, fit_alpha:bool, progress_bar:bool=False):
     n, m, r, c, a = votes(L)
     k = self.cardinality
     if len(r) == 0: return np.full((n, k), 1 / k), alpha, np.zeros(n), 0  # no votes: nothing to learn, the uniform prior
-    T, b, prev = vote_shares(vote_counts(L, k).astype(float), k), np.zeros(n), -np.inf
+    T, b, prev, it = vote_shares(vote_counts(L, k).astype(float), k), np.zeros(n), -np.inf, -1
+    if self.n_iter == 0: T = glad_posterior(r, c, a, n, k, alpha, b)[0]  # no EM step: one E-step from the priors
     for it in tqdm(range(self.n_iter), disable=not progress_bar, desc="GLAD EM"):
         x = minimize(glad_objective, np.concatenate([alpha, b]), args=(r, c, T[r, a], n, m, k, self.prior_sd, fit_alpha),
                      jac=True, method="L-BFGS-B", options=dict(maxiter=self.m_steps)).x

@@ -111,6 +111,9 @@ def test_zero_smoothing_gives_no_nan():
     P = ds.predict_proba(c.L)
     assert np.isfinite(P).all() and np.allclose(P.sum(1), 1)
     assert (P.argmax(1) == c.y).mean() > 0.8
+    L = np.array([[0, 0, 1], [1, 1, 1], [0, 1, 0], [1, 0, 0]])  # three classes, nobody votes class 2: its confusion column has no counts
+    P = DawidSkene(3, smoothing=0, prior_votes=0).fit(L).predict_proba(L)
+    assert np.isfinite(P).all() and np.allclose(P.sum(1), 1) and (P.argmax(1) == [0, 1, 0, 0]).all()
 
 
 def test_unsaveable_ids_refused_at_fit():
