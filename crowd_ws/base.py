@@ -25,10 +25,10 @@ from .core import check_L, check_Y, encode_answers, short_repr, votes, voted_row
 from .engine import Workspace, indicators, is_dask
 
 # %% auto #0
-__all__ = ['logger', 'FORMAT', 'QUALITY_MAX_CLASSES', 'prepare_L', 'check_cardinality', 'check_number', 'resolve_class_balance',
-           'softmax_rows', 'posterior_block', 'log_to_stdout', 'weak_ref', 'check_writable', 'write_files_atomic',
-           'write_atomic', 'votes_log_joint', 'heldout_vote_ll', 'within_noise', 'NotFittedError', 'BaseLabelModel',
-           'label_models', 'model_table', 'worker_quality', 'check_saveable']
+__all__ = ['logger', 'MODEL_FILE_FORMAT', 'QUALITY_MAX_CLASSES', 'prepare_L', 'check_cardinality', 'check_number',
+           'resolve_class_balance', 'softmax_rows', 'posterior_block', 'log_to_stdout', 'weak_ref', 'check_writable',
+           'write_files_atomic', 'write_atomic', 'votes_log_joint', 'heldout_vote_ll', 'first_within_noise',
+           'NotFittedError', 'BaseLabelModel', 'label_models', 'model_table', 'worker_quality', 'check_saveable']
 
 # %% ../nbs/06_base.ipynb #0a058b52
 def prepare_L(L, k:int|None, m:int|None=None, what="L",
@@ -92,9 +92,9 @@ def softmax_rows(z, overwrite:bool=False):
 
 def posterior_block(block, log_prior, log_theta, ws:Workspace|None=None):
     "(posterior (B, k), log-normaliser, indicators) of one block; log_theta is (k_vote, m, k_true)."
-    Is = indicators(block, len(log_prior), ws)
-    z = log_prior + sum(I @ log_theta[a].astype(np.float32) for a, I in enumerate(Is))
-    return (*softmax_rows(z.astype(np.float64)), Is)
+    onehots = indicators(block, len(log_prior), ws)
+    z = log_prior + sum(I @ log_theta[a].astype(np.float32) for a, I in enumerate(onehots))
+    return (*softmax_rows(z.astype(np.float64)), onehots)
 
 # %% ../nbs/06_base.ipynb #2b766879
 logger = logging.getLogger("crowd_ws")
@@ -108,7 +108,7 @@ def log_to_stdout():
     logger.setLevel(logging.INFO)
 
 # %% ../nbs/06_base.ipynb #e5317db6
-FORMAT = 2  # version of the saved-model layout
+MODEL_FILE_FORMAT = 2  # version of the saved-model layout
 
 class _class_or_instance:
     "A method that receives the class and, when called on an instance, the instance too."
@@ -165,7 +165,7 @@ def _read_model(path):
     except (OSError, EOFError, ValueError, KeyError, zipfile.BadZipFile, json.JSONDecodeError) as e:
         if isinstance(e, FileNotFoundError): raise
         raise ValueError(f"{path} is not a crowd_ws model file (saved by `save`): {type(e).__name__}") from None
-    if meta.get("format") != FORMAT: raise ValueError(f"{path} has model format {meta.get('format')!r}; this crowd_ws reads format {FORMAT}")
+    if meta.get("format") != MODEL_FILE_FORMAT: raise ValueError(f"{path} has model format {meta.get('format')!r}; this crowd_ws reads format {MODEL_FILE_FORMAT}")
     bad = [a for a, v in arrays.items() if not (np.issubdtype(v.dtype, np.number) or v.dtype == bool) or not np.isfinite(v).all()]
     if bad: raise ValueError(f"{path} has non-finite or non-numeric values in {bad}")
     return meta, arrays
@@ -197,7 +197,7 @@ def heldout_vote_ll(L, log_p, log_theta) -> np.ndarray:
     others -= logsumexp(others, axis=1, keepdims=True)
     return logsumexp(others + lt[a, c, :], axis=1)
 
-def within_noise(lls:dict, z:float=2.0) -> str:
+def first_within_noise(lls:dict, z:float=2.0) -> str:
     "The first name (in order) whose per-vote log-likelihoods are within `z` paired standard errors of the best."
     best = max(lls, key=lambda e: lls[e].mean())
     for name, v in lls.items():
@@ -215,6 +215,7 @@ class NotFittedError(ValueError, AttributeError):
 class BaseLabelModel:
     "Shared interface: fit / predict_proba / predict / score / get_weights / save / load."
     _params, _arrays = ("cardinality",), ()  # what `save` stores: settings (JSON) and fitted arrays (npz)
+    _renamed = {}  # saved array names of earlier versions -> their names now, so that older files still load
     _optional = ()  # arrays or settings a file may lack (written by an earlier version): `_validate_loaded` fills them
     _uses_votes = True  # predict(tie_break_policy="abstain") gives -1 where no source voted
 
@@ -243,6 +244,7 @@ class BaseLabelModel:
         "Load a model saved by `save`: a new model (`Model.load(path)`), or into this one (`model.load(path)`)."
         meta, arrays = _read_model(path)
         klass = _REGISTRY.get(meta.get("class"))
+        arrays = {getattr(klass, "_renamed", {}).get(a, a): v for a, v in arrays.items()}
         if klass is None or not issubclass(klass, cls): raise ValueError(f"{path} holds a {meta.get('class')!r}, not a {cls.__name__}")
         missing = ([p for p in klass._params if p not in meta.get("params", {}) and p not in klass._optional] +
                    [a for a in klass._arrays if a not in arrays and a not in klass._optional])
@@ -262,7 +264,7 @@ class BaseLabelModel:
 def save(self:BaseLabelModel, path) -> Path:
     "Save the fitted model to exactly `path` (one npz archive: arrays + JSON settings; no pickle), atomically."
     self._check_fitted()
-    meta = {"class": type(self).__name__, "format": FORMAT, "params": {p: getattr(self, p) for p in self._params}}
+    meta = {"class": type(self).__name__, "format": MODEL_FILE_FORMAT, "params": {p: getattr(self, p) for p in self._params}}
     if hasattr(self, "classes_"): meta["answers"] = {"classes": self.classes_, "workers": self.workers_}  # the table's mappings
     arrays = {a: np.asarray(getattr(self, a)) for a in self._arrays}
     write_atomic(Path(path), lambda f: np.savez(f, __meta__=np.array(json.dumps(meta)), **arrays))

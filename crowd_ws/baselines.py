@@ -91,16 +91,16 @@ class RandomVoter(BaseLabelModel):
     def get_weights(self) -> np.ndarray: return np.zeros(0)
 
 # %% ../nbs/07_baselines.ipynb #67975211
-def votes_per_class(Is) -> np.ndarray:
+def votes_per_class(onehots) -> np.ndarray:
     "(B, k): votes per class on each item of a block, from its indicators (one matrix-vector product per class)."
-    ones = np.ones(Is[0].shape[1], np.float32)
-    return np.stack([I @ ones for I in Is], 1).astype(float)
+    ones = np.ones(onehots[0].shape[1], np.float32)
+    return np.stack([I @ ones for I in onehots], 1).astype(float)
 
-def majority_agreement(Is, c):
+def majority_agreement(onehots, c):
     "Per source, from a block's indicators and votes per class `c`: its votes equal to the majority label (ties to the lowest class), and all its votes."
     z, both = c.argmax(1), np.ones((len(c), 2), np.float32)  # columns: [majority label is a], 1
     out = 0
-    for a, I in enumerate(Is):
+    for a, I in enumerate(onehots):
         both[:, 0] = z == a
         out = out + I.T @ both  # one product per class gives both counts
     return out[:, 0].astype(float), out[:, 1].astype(float)
@@ -111,12 +111,12 @@ def agreement_weights(agree, voted) -> np.ndarray:
 
 @reads_sparse
 def _agreement_block(block, ws, k:int):
-    Is = indicators(block, k, ws)
-    return majority_agreement(Is, votes_per_class(Is))
+    onehots = indicators(block, k, ws)
+    return majority_agreement(onehots, votes_per_class(onehots))
 
-def weighted_shares(Is, W, none) -> np.ndarray:
-    "Vote shares (B, s, k) under s weightings W (m, s) of the sources, from a block's indicators Is; `none` (k,) where no weight voted."
-    c = np.stack([I @ W for I in Is], -1).astype(float)
+def weighted_shares(onehots, W, none) -> np.ndarray:
+    "Vote shares (B, s, k) under s weightings W (m, s) of the sources, from a block's indicators onehots; `none` (k,) where no weight voted."
+    c = np.stack([I @ W for I in onehots], -1).astype(float)
     tot = c.sum(-1, keepdims=True)
     return np.divide(c, tot, out=np.broadcast_to(none, c.shape).copy(), where=tot > 0)
 

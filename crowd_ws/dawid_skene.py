@@ -24,10 +24,10 @@ __all__ = ['PROB_FLOOR', 'ONE_SIDED_SHARE', 'VARIANTS', 'ds_stats', 'vote_shares
            'sided_share', 'mostly_one_sided', 'EMStart', 'em_start', 'EMFit', 'EMResult', 'ds_em', 'DawidSkene']
 
 # %% ../nbs/08_dawid_skene.ipynb #a155da37
-def ds_stats(T, Is):
+def ds_stats(T, onehots):
     "M-step statistics of one block: confusion counts (k_vote, m, k_true) and class sums."
     T32 = T.astype(np.float32)  # once, not once per class
-    return np.stack([I.T @ T32 for I in Is]).astype(np.float64), T.sum(0)
+    return np.stack([I.T @ T32 for I in onehots]).astype(np.float64), T.sum(0)
 
 def vote_shares(c, k:int) -> np.ndarray:
     "Majority-vote soft labels from votes per class `c` (n, k): vote shares, uniform where nobody voted."
@@ -37,24 +37,24 @@ def vote_shares(c, k:int) -> np.ndarray:
 @reads_sparse
 def ds_init_block(block, ws, k:int):
     "Statistics of one block from majority-vote soft labels; with them, each source's agreement with the majority label (Wawa's statistic)."
-    Is = indicators(block, k, ws); c = votes_per_class(Is)
-    return (*ds_stats(vote_shares(c, k), Is), *majority_agreement(Is, c))
+    onehots = indicators(block, k, ws); c = votes_per_class(onehots)
+    return (*ds_stats(vote_shares(c, k), onehots), *majority_agreement(onehots, c))
 
-def posterior_many(Is, lps, lts):
+def posterior_many(onehots, lps, lts):
     "Posteriors (B, r, k) and log-normalisers (B, r) of r models (lps (r, k), lts (r, k_vote, m, k_true)) from a block's indicators."
     r, k = lps.shape
-    z = lps.ravel() + sum(I @ lts[:, a].transpose(1, 0, 2).reshape(-1, r * k).astype(np.float32) for a, I in enumerate(Is))
+    z = lps.ravel() + sum(I @ lts[:, a].transpose(1, 0, 2).reshape(-1, r * k).astype(np.float32) for a, I in enumerate(onehots))
     T, lz = softmax_rows(z.astype(np.float64).reshape(-1, k))  # one product per class with r * k columns for all the models
-    return T.reshape(Is[0].shape[0], r, k), lz.reshape(Is[0].shape[0], r)
+    return T.reshape(onehots[0].shape[0], r, k), lz.reshape(onehots[0].shape[0], r)
 
 @reads_sparse
 def ds_block_many(block, ws, lps, lts, w=None):
     "One EM pass of r models over a block (rows weighted by `w`, if given): stacked statistics (r, k_vote, m, k_true), class sums (r, k) and log-likelihoods (r,)."
     r, k = lps.shape
-    Is = indicators(block, k, ws)
-    T, lz = posterior_many(Is, lps, lts)
+    onehots = indicators(block, k, ws)
+    T, lz = posterior_many(onehots, lps, lts)
     if w is not None: T, lz = T * w[:, None, None], lz * w[:, None]
-    counts, sums = ds_stats(T.reshape(block.shape[0], r * k), Is)  # (k_vote, m, r * k)
+    counts, sums = ds_stats(T.reshape(block.shape[0], r * k), onehots)  # (k_vote, m, r * k)
     return counts.reshape(k, -1, r, k).transpose(2, 0, 1, 3), sums.reshape(r, k), lz.sum(0)
 
 @reads_sparse

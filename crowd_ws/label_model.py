@@ -14,7 +14,7 @@ from fastcore.basics import patch
 import scipy.sparse as sp
 
 from .base import (BaseLabelModel, check_cardinality, check_number, heldout_vote_ll, label_models, log_to_stdout, prepare_L,
-                           resolve_class_balance, weak_ref, within_noise)
+                           resolve_class_balance, weak_ref, first_within_noise)
 from .engine import indicators, is_dask, map_reduce, map_rows, reads_sparse, weighted_rows
 from .baselines import MajorityClassVoter, MajorityLabelVoter, RandomVoter, Wawa, agreement_weights, weighted_shares
 from .core import check_Y
@@ -76,7 +76,7 @@ def choose_estimator(L, k:int, p=None, seed:int=0, folds:int=3, max_items:int=20
                 lp, lt = _candidate(L[rows[fold != f]], k, name, p, seed, fit_kw or {})
                 ll.append(heldout_vote_ll(L[rows[fold == f]], lp, lt))
         lls[name] = np.concatenate(ll)
-    return within_noise(lls), {name: float(v.mean()) for name, v in lls.items()}
+    return first_within_noise(lls), {name: float(v.mean()) for name, v in lls.items()}
 
 def _source_votes(block, ws): return ((block != -1).sum(0),)
 
@@ -150,10 +150,12 @@ def fit_members(L, k:int, name:str, p, seed:int, fit_kw:dict, members:tuple=COMM
     res = fit(em, prior, [probe] if probe else [], follow=1 if probe else 0)  # shared passes (the probe never adds any); LFs: the first M-step
     fits, votes = res.fits[:len(em)], tuple(n for n in members if n in VOTE_MEMBERS and not lfs)
     if probe is not None and probe.looks_symmetric():  # the symmetric members, with the symmetric model's class balance
-        done = {**dict(zip(em, res.fits)), "symmetric": res.fits[-1]}  # each starts where it ended in the first run
+        done = {**dict(zip(em, res.fits)), "symmetric": res.fits[-1]}  # each starts where it ended in the first run ...
         em = tuple(n for n in SYMMETRIC_MEMBERS if n in EM_MEMBERS)
         votes = tuple(n for n in SYMMETRIC_MEMBERS if n in VOTE_MEMBERS)
-        fits = fit(em, np.exp(res.fits[-1].log_prior) if p is None else p, init=[done[n].log_theta for n in em]).fits
+        rest = tuple(n for n in em if n != "symmetric")  # ... and the probe, fitted with that class balance already, is kept as it is
+        done.update(zip(rest, fit(rest, np.exp(res.fits[-1].log_prior) if p is None else p, init=[done[n].log_theta for n in rest]).fits))
+        fits = [done[n] for n in em]
     lps, lts = np.stack([f.log_prior for f in fits]), np.stack([f.log_theta for f in fits])
     vws = vote_weights(res.agree, res.voted, votes) if votes else np.zeros((0, len(res.voted)))
     return Members(em + votes, lps, lts, vws, normalised_theta(lts[0], res.sided), res.voted)  # all from EM's passes
@@ -161,9 +163,9 @@ def fit_members(L, k:int, name:str, p, seed:int, fit_kw:dict, members:tuple=COMM
 @reads_sparse
 def members_block(block, ws, lps, lts, vws, k:int) -> np.ndarray:
     "The mean of the members' posteriors on one block: EM members (log prior, log theta) and weighted votes."
-    Is = indicators(block, k, ws)  # once for every member
-    P = posterior_many(Is, lps, lts)[0].sum(1) if len(lts) else 0.0
-    if len(vws): P = P + weighted_shares(Is, vws.T.astype(np.float32), np.exp(lps).mean(0)).sum(1)  # no votes: the class balance
+    onehots = indicators(block, k, ws)  # once for every member
+    P = posterior_many(onehots, lps, lts)[0].sum(1) if len(lts) else 0.0
+    if len(vws): P = P + weighted_shares(onehots, vws.T.astype(np.float32), np.exp(lps).mean(0)).sum(1)  # no votes: the class balance
     return P / (len(lts) + len(vws))
 
 @reads_sparse
@@ -182,8 +184,9 @@ def posterior_mu(L, k:int, lps, lts, vws):
 class LabelModel(MuModel):
     "The default, under Snorkel's name: a `Committee`, or another model chosen by `estimator`."
     _params = ("cardinality", "verbose", "device", "estimator", "estimator_", "class_balance_from_", "members_")
-    _arrays = ("_mu", "_p", "_lps", "_lts", "_vws", "_mu_p")
-    _optional = ("_lps", "_lts", "_vws", "_mu_p", "members_")  # files saved before committees: the estimator's own parameters
+    _arrays = ("_mu", "_p", "_log_priors", "_log_thetas", "_vote_weights", "_mu_p")
+    _optional = ("_log_priors", "_log_thetas", "_vote_weights", "_mu_p", "members_")  # files saved before committees: the estimator's own parameters
+    _renamed = {"_lps": "_log_priors", "_lts": "_log_thetas", "_vws": "_vote_weights"}  # their names in files of earlier versions
     def __init__(self, cardinality:int=2, verbose:bool=False, device:str="cpu",
                  estimator:str="auto"):  # "auto" (a committee), "select" (held-out vote likelihood), or one of ESTIMATORS
         cardinality, device = check_cardinality(cardinality), check_device(device, type(self).__name__)
@@ -194,11 +197,11 @@ class LabelModel(MuModel):
     def _validate_loaded(self, path):
         super()._validate_loaded(path)
         k = self.cardinality
-        if not hasattr(self, "_lps"):  # a file from before committees: its one estimator
+        if not hasattr(self, "_log_priors"):  # a file from before committees: its one estimator
             lt = log_mu(self._mu, k) if self.estimator_ == "mc" else np.log(np.maximum(self._mu, 1e-300)).reshape(-1, k, k).transpose(1, 0, 2)
-            self._lps, self._lts, self._vws = np.log(self._p)[None], lt[None], np.zeros((0, self._mu.shape[0] // k))
+            self._log_priors, self._log_thetas, self._vote_weights = np.log(self._p)[None], lt[None], np.zeros((0, self._mu.shape[0] // k))
         if not hasattr(self, "members_"):  # a file from before they were kept: the default committee's, or the one estimator
-            self.members_ = ((COMMITTEE[:3] + VOTE_MEMBERS[:len(self._vws)]) if self.estimator_ == "auto" else (self.estimator_,))
+            self.members_ = ((COMMITTEE[:3] + VOTE_MEMBERS[:len(self._vote_weights)]) if self.estimator_ == "auto" else (self.estimator_,))
         self.members_ = tuple(self.members_)  # JSON keeps a list
 
 # %% ../nbs/12_label_model.ipynb #60811191
@@ -238,7 +241,7 @@ def _choose(self:LabelModel, L, p, seed:int, mc_kw:dict, L_dev=None, Y_dev=None)
                 fitted[name] = fit_members(L, k, name, p, seed, mc_kw)
                 f = fitted[name]
                 right[name] = (map_rows(L_dev, k, members_block, f.log_priors, f.log_thetas, f.vote_weights, k).argmax(1) == Y)[Y != -1].astype(float)
-        best, dev = within_noise(right), {e: float(v.mean()) for e, v in right.items()}
+        best, dev = first_within_noise(right), {e: float(v.mean()) for e, v in right.items()}
         self._log(f"estimator: {best} (dev accuracy: " + ", ".join(f"{e} {v:.3f}" for e, v in dev.items()) + ")")
         return best, {"dev_accuracy": dev}, (None if best == "mc" else fitted[best])  # mc is refitted with its own options
     if self.estimator == "auto":
@@ -287,20 +290,20 @@ def fit(self:LabelModel, L_train, Y_dev=None, class_balance=None, n_epochs:int=1
             L_train, L_in, Y_dev, class_balance, n_epochs, lr, l2, optimizer, seed, log_freq, progress_bar, prec_init, momentum, em_steps,
             mu_eps, lr_scheduler, lr_scheduler_config, optimizer_config)
         self._mu, self._p, self._mu_p, self.members_ = mc._mu, mc._p, mc._p, ("mc",)
-        self._lps, self._lts, self._vws = np.log(self._p)[None], log_mu(self._mu, k)[None], np.zeros((0, m))
+        self._log_priors, self._log_thetas, self._vote_weights = np.log(self._p)[None], log_mu(self._mu, k)[None], np.zeros((0, m))
     else:
-        self.members_, self._lps, self._lts, self._vws, lt_mu, voted = members or fit_members(
+        self.members_, self._log_priors, self._log_thetas, self._vote_weights, lt_mu, voted = members or fit_members(
             L_train, k, self.estimator_, None if fit_p else p, seed, mc_kw, getattr(self, "members", COMMITTEE), progress_bar)
         voted = source_votes(L_train, k) if voted is None else voted
         if fit_p and mostly_one_sided(sided := sided_sources(lt_mu), voted):  # the class balance cannot be learned from these votes
-            self._lps, self.class_balance_from_ = np.full_like(self._lps, -np.log(k)), "uniform"
+            self._log_priors, self.class_balance_from_ = np.full_like(self._log_priors, -np.log(k)), "uniform"
             self._log(f"class balance: uniform ({sided_share(sided, voted):.0%} of the votes come from sources that vote one class only, whose firing rates "
                       "the class balance cannot be told apart from); pass class_balance or Y_dev to set it")
-        if self.estimator_ == "auto" and not len(self._vws):
+        if self.estimator_ == "auto" and not len(self._vote_weights):
             self._log(f"committee: {', '.join(self.members_)} with the rates of their first M-step (most votes come from sources that vote "
                       "one class only, as labelling functions do; they start from the majority vote, which is not averaged in again)")
-        self._p = np.exp(self._lps).mean(0)
-        self._mu, self._mu_p = posterior_mu(L_train, k, self._lps, self._lts, self._vws)  # what it reports describes what it predicts
+        self._p = np.exp(self._log_priors).mean(0)
+        self._mu, self._mu_p = posterior_mu(L_train, k, self._log_priors, self._log_thetas, self._vote_weights)  # what it reports describes what it predicts
     self._cover, self._L_train = None, weak_ref(L_in)  # vote rates: computed from L_train when first asked for
     self.fitted_ = True
     self._log("Finished Training")
@@ -316,7 +319,7 @@ def predict_proba(self:LabelModel, L) -> np.ndarray:
     self._check_fitted()
     k = self.cardinality
     L = prepare_L(L, k, self._mu.shape[0] // k)
-    return map_rows(L, k, members_block, self._lps, self._lts, self._vws, k)  # one member, or the committee's mean
+    return map_rows(L, k, members_block, self._log_priors, self._log_thetas, self._vote_weights, k)  # one member, or the committee's mean
 
 # %% ../nbs/12_label_model.ipynb #e7a75ccf
 class Committee(LabelModel):
