@@ -45,8 +45,11 @@ class LFAnalysis:
     "Coverage, overlap, conflict and accuracy statistics of the LFs behind a label matrix."
     def __init__(self, L,  # label matrix: dense (-1 = abstain) or sparse (label + 1)
                  lfs:Sequence|None=None):  # the LFs (for names), in column order
-        bad = next((i for i, lf in enumerate([] if lfs is None else lfs) if not isinstance(getattr(lf, "name", None), str)), None)
-        if bad is not None: raise TypeError(f"lfs[{bad}] is {lfs[bad]!r} ({type(lfs[bad]).__name__}), not a labelling function: lfs are the LFs behind L's columns, each with a .name")
+        bad = next((i for i, lf in enumerate([] if lfs is None else lfs) if not isinstance(getattr(lf, "name", None),
+            str)), None)
+        if bad is not None:
+            raise TypeError(f"lfs[{bad}] is {lfs[bad]!r} ({type(lfs[bad]).__name__}), not a labelling function: lfs "
+                            f"are the LFs behind L's columns, each with a .name")
         self.L = check_L(L, names=[lf.name for lf in lfs] if lfs is not None else None)
         self.n, self.m, self._r, self._c, self._y = votes(self.L)
         if lfs is not None and len(lfs) != self.m:
@@ -76,7 +79,8 @@ class LFAnalysis:
     def lf_conflicts(self, normalize_by_overlaps:bool=False) -> np.ndarray:
         "Share of items where each LF disagrees with another LF (of its overlaps if normalized)."
         c = self._per_lf(self._conflict.astype(float))
-        return _safe_div(c, self._per_lf((self._count > 1).astype(float))) if normalize_by_overlaps else _safe_div(c, self.n)
+        return _safe_div(c, self._per_lf((self._count > 1).astype(float))) if normalize_by_overlaps else _safe_div(c,
+            self.n)
 
 # %% ../nbs/04_analysis.ipynb #dc914d81
 @patch
@@ -112,7 +116,8 @@ def lf_empirical_probs(self:LFAnalysis, Y, k:int) -> np.ndarray:
 def lf_summary(self:LFAnalysis, Y=None,  # gold labels, -1 = unknown: adds Correct, Incorrect, Emp. Acc.
                est_weights=None  # per-LF weights (e.g. a label model's accuracies): adds Learned Weight
               ) -> pd.DataFrame:
-    "One row per LF: (j,) Polarity, Coverage, Overlaps, Conflicts (and accuracy columns given Y); indexed by LF name given `lfs`."
+    ("One row per LF: (j,) Polarity, Coverage, Overlaps, Conflicts (and accuracy columns given Y); indexed by LF name "
+     "given `lfs`.")
     d = {} if self.lfs is None else {"j": np.arange(self.m)}  # as Snorkel: `j` and names only when the LFs are known
     d.update({"Polarity": self.lf_polarities(), "Coverage": self.lf_coverages(),
               "Overlaps": self.lf_overlaps(), "Conflicts": self.lf_conflicts()})
@@ -121,8 +126,11 @@ def lf_summary(self:LFAnalysis, Y=None,  # gold labels, -1 = unknown: adds Corre
         d.update({"Correct": right, "Incorrect": wrong, "Emp. Acc.": _safe_div(right, right + wrong)})
     if est_weights is not None:
         w = np.asarray(est_weights, float)
-        if w.shape != (self.m,): raise ValueError(f"est_weights must have one entry per LF ({self.m}), got shape {w.shape}")
-        if not np.isfinite(w).all(): raise ValueError(f"est_weights has NaN or infinite entries at LF(s) {np.flatnonzero(~np.isfinite(w)).tolist()}")
+        if w.shape != (self.m,):
+            raise ValueError(f"est_weights must have one entry per LF ({self.m}), got shape {w.shape}")
+        if not np.isfinite(w).all():
+            raise ValueError(f"est_weights has NaN or infinite entries at LF(s) "
+                             f"{np.flatnonzero(~np.isfinite(w)).tolist()}")
         d["Learned Weight"] = w
     return pd.DataFrame(d, index=None if self.lfs is None else pd.Index([lf.name for lf in self.lfs]))
 
@@ -160,7 +168,8 @@ def plot_pairwise(L, lfs=None, figsize=(9, 4)):
     fig, axs = plt.subplots(1, 2, figsize=figsize)
     for ax, mat, title in zip(axs, (ov, cf), ("overlap", "conflict")):
         im = ax.imshow(mat, cmap="viridis"); ax.set_title(title); fig.colorbar(im, ax=ax, shrink=0.8)
-        if lfs is not None and len(lfs) <= 20: ax.set_xticks(range(len(lfs)), [lf.name for lf in lfs], rotation=90, fontsize=7)
+        if lfs is not None and len(lfs) <= 20:
+            ax.set_xticks(range(len(lfs)), [lf.name for lf in lfs], rotation=90, fontsize=7)
     return fig
 
 # %% ../nbs/04_analysis.ipynb #fb9b01d7
@@ -171,7 +180,9 @@ def _sha1_int(i:int) -> int:
 def probs_to_preds(probs, tie_break_policy:str="random", tol:float=1e-5, seed:int|None=0) -> np.ndarray:
     "Hard labels from an (n, k) probability array, breaking ties by `tie_break_policy`."
     probs = np.asarray(probs, float)
-    if probs.ndim != 2 or probs.shape[1] < 2: raise ValueError(f"probs must have probabilities for at least 2 classes, an (n, k) array with k >= 2; got shape {probs.shape}")
+    if probs.ndim != 2 or probs.shape[1] < 2:
+        raise ValueError(f"probs must have probabilities for at least 2 classes, an (n, k) array with k >= 2; got "
+                         f"shape {probs.shape}")
     if not np.isfinite(probs).all(): raise ValueError("probs has NaN or infinite entries")
     tied = np.abs(probs - probs.max(1, keepdims=True)) < tol
     n_tied = tied.sum(1)
@@ -180,11 +191,14 @@ def probs_to_preds(probs, tie_break_policy:str="random", tol:float=1e-5, seed:in
     if len(multi):
         if tie_break_policy == "abstain": preds[multi] = ABSTAIN
         elif tie_break_policy in ("random", "true-random"):
-            pick = (np.array([_sha1_int(i) % int(t) for i, t in zip(multi, n_tied[multi])]) if tie_break_policy == "random"
+            pick = (np.array([_sha1_int(i) % int(t) for i, t in zip(multi,
+                                                                    n_tied[multi])]) if tie_break_policy == "random"
                     else np.random.default_rng(seed).integers(0, n_tied[multi]))
             cum = np.cumsum(tied[multi], 1)
             preds[multi] = (cum <= pick[:, None]).sum(1)
-        else: raise ValueError(f"tie_break_policy not recognized: {tie_break_policy!r}; use 'random', 'true-random' or 'abstain'")
+        else:
+            raise ValueError(f"tie_break_policy not recognized: {tie_break_policy!r}; use 'random', 'true-random' or "
+                             f"'abstain'")
     return preds.astype(np.int64)
 
 # %% ../nbs/04_analysis.ipynb #beb85495
@@ -192,11 +206,14 @@ def to_int_label_array(X, flatten_vector:bool=True) -> np.ndarray:
     "Whole-number labels as an int array; an (n, 1) column flattened to (n,) when `flatten_vector`."
     X = np.asarray(X)
     if not np.issubdtype(X.dtype, np.number) or not np.isfinite(X).all() or (np.mod(X, 1) != 0).any():
-        raise ValueError(f"labels must be whole numbers: a non-integer value in {X.ravel()[:5].tolist()} (dtype {X.dtype})")
+        raise ValueError(f"labels must be whole numbers: a non-integer value in {X.ravel()[:5].tolist()} (dtype "
+                         f"{X.dtype})")
     X = X.astype(np.int64)
     if flatten_vector:
         X = np.atleast_1d(X.squeeze())
-        if X.ndim != 1: raise ValueError(f"labels could not be converted to a 1d np.array: shape {X.shape} (give 1-D labels or an (n, 1) column)")
+        if X.ndim != 1:
+            raise ValueError(f"labels could not be converted to a 1d np.array: shape {X.shape} (give 1-D labels or an "
+                             f"(n, 1) column)")
     return X
 
 def _brier(golds, probs):
@@ -206,18 +223,21 @@ def _brier(golds, probs):
     return s / 2 if probs.shape[1] == 2 else s
 
 def _ece(golds, probs, bins:int=10):
-    "Expected calibration error: the mean |accuracy - confidence| over equal-width confidence bins, weighted by their items."
+    ("Expected calibration error: the mean |accuracy - confidence| over equal-width confidence bins, weighted by their "
+     "items.")
     conf, right = probs.max(1), probs.argmax(1) == golds
     b = np.minimum((conf * bins).astype(int), bins - 1)
     gap = np.abs(np.bincount(b, weights=right, minlength=bins) - np.bincount(b, weights=conf, minlength=bins))
     return float(gap.sum() / max(len(golds), 1))  # sum over bins of n_b/n * |acc_b - conf_b|
 
 def _roc_auc(golds, probs):
-    return skm.roc_auc_score(golds, probs[:, 1]) if probs.shape[1] == 2 else skm.roc_auc_score(golds, probs, multi_class="ovr")
+    return skm.roc_auc_score(golds, probs[:, 1]) if probs.shape[1] == 2 else skm.roc_auc_score(golds, probs,
+        multi_class="ovr")
 
 def _two_class(score):
     "A scikit-learn two-class score taking its `pos_label` and `average` options (no division warnings: 0 instead)."
-    return lambda g, p, pr, pos_label=1, average="binary": score(g, p, pos_label=pos_label, average=average, zero_division=0)
+    return lambda g, p, pr, pos_label=1, average="binary": score(g, p, pos_label=pos_label, average=average,
+                                                                 zero_division=0)
 
 METRICS = {
     "accuracy": (lambda g, p, pr: skm.accuracy_score(g, p), ("golds", "preds")),
@@ -225,7 +245,8 @@ METRICS = {
     "precision": (_two_class(skm.precision_score), ("golds", "preds")),
     "recall": (_two_class(skm.recall_score), ("golds", "preds")),
     "f1": (_two_class(skm.f1_score), ("golds", "preds")),
-    "fbeta": (lambda g, p, pr, beta=1.0, pos_label=1, average="binary": skm.fbeta_score(g, p, beta=beta, pos_label=pos_label, average=average, zero_division=0), ("golds", "preds")),
+    "fbeta": (lambda g, p, pr, beta=1.0, pos_label=1, average="binary": skm.fbeta_score(g, p, beta=beta,
+        pos_label=pos_label, average=average, zero_division=0), ("golds", "preds")),
     "f1_micro": (lambda g, p, pr: skm.f1_score(g, p, average="micro", zero_division=0), ("golds", "preds")),
     "f1_macro": (lambda g, p, pr: skm.f1_score(g, p, average="macro", zero_division=0), ("golds", "preds")),
     "matthews_corrcoef": (lambda g, p, pr: skm.matthews_corrcoef(g, p), ("golds", "preds")),
@@ -240,34 +261,43 @@ _BINARY = ("precision", "recall", "f1", "fbeta")
 def _check_scored(metric, golds, preds, probs, average="binary"):
     "Refuse input a metric would score wrongly."
     if probs is not None:
-        if probs.ndim != 2 or not np.isfinite(probs).all() or (probs < 0).any() or not np.allclose(probs.sum(1), 1, atol=1e-4):
-            raise ValueError("probs must be an (n, k) array of finite, non-negative rows that sum to 1")
-        if golds is not None and metric in ("brier", "roc_auc", "ece") and ((golds < 0) | (golds >= probs.shape[1])).any():
-            raise ValueError(f"golds holds labels outside 0 .. {probs.shape[1] - 1} (e.g. -1, unknown): leave them out with filter_dict={{'golds': [-1]}}")
-    if metric in _BINARY and average == "binary" and golds is not None and len(np.union1d(golds, preds if preds is not None else [])) > 2:
-        raise ValueError(f"{metric} is a two-class metric but the labels hold {np.union1d(golds, preds).tolist()[:6]}: use {metric}_micro or {metric}_macro" if metric == "f1" else
+        if probs.ndim != 2 or not np.isfinite(probs).all() or (probs < 0).any() or not np.allclose(probs.sum(1), 1,
+            atol=1e-4): raise ValueError("probs must be an (n, k) array of finite, non-negative rows that sum to 1")
+        if golds is not None and metric in ("brier", "roc_auc",
+                                            "ece") and ((golds < 0) | (golds >= probs.shape[1])).any():
+            raise ValueError(f"golds holds labels outside 0 .. {probs.shape[1] - 1} (e.g. -1, unknown): leave them "
+                             f"out with filter_dict={{'golds': [-1]}}")
+    if metric in _BINARY and average == "binary" and golds is not None and len(np.union1d(golds,
+        preds if preds is not None else [])) > 2:
+        raise ValueError(f"{metric} is a two-class metric but the labels hold "
+                         f"{np.union1d(golds, preds).tolist()[:6]}: use {metric}_micro or {metric}_macro" if metric == "f1" else
                          f"{metric} is a two-class metric but the labels hold {np.union1d(golds, preds).tolist()[:6]}")
 
 # %% ../nbs/04_analysis.ipynb #1b7a7e69
 def filter_labels(label_dict:dict,  # name -> aligned array (or None)
                   filter_dict:dict  # name -> values whose items are dropped from every array
                  ) -> dict:
-    "The arrays of `label_dict` without the items where any named array holds a filtered value (Snorkel's `filter_labels`)."
+    ("The arrays of `label_dict` without the items where any named array holds a filtered value (Snorkel's "
+     "`filter_labels`).")
     arrays = {k: None if v is None else np.asarray(v) for k, v in label_dict.items()}
     unknown = sorted(set(filter_dict) - set(arrays))
     if unknown: raise ValueError(f"filter_dict names {unknown}, which label_dict does not have ({sorted(arrays)})")
     lengths = {len(v) for v in arrays.values() if v is not None}
-    if len(lengths) > 1: raise ValueError(f"the arrays of label_dict must have the same length, got {({k: len(v) for k, v in arrays.items() if v is not None})}")
+    if len(lengths) > 1:
+        raise ValueError(f"the arrays of label_dict must have the same length, got "
+                         f"{({k: len(v) for k, v in arrays.items() if v is not None})}")
     keep = np.ones(next(iter(lengths), 0), bool)
     for k, vals in filter_dict.items():
-        if arrays[k] is not None: keep &= ~np.isin(arrays[k].reshape(len(keep), -1)[:, 0] if arrays[k].ndim > 1 else arrays[k], vals)
+        if arrays[k] is not None:
+            keep &= ~np.isin(arrays[k].reshape(len(keep), -1)[:, 0] if arrays[k].ndim > 1 else arrays[k], vals)
     return {k: None if v is None else v[keep] for k, v in arrays.items()}
 
 def _check_options(metric:str, f, kwargs:dict):
     "Refuse options the metric does not take (e.g. `beta` is for 'fbeta'), naming them."
     allowed = set(inspect.signature(f).parameters) - {"g", "p", "pr"}
     extra = sorted(set(kwargs) - allowed)
-    if extra: raise ValueError(f"metric {metric!r} takes {'the options ' + str(sorted(allowed)) if allowed else 'no options'}, got {extra}")
+    if extra:
+        raise ValueError(f"metric {metric!r} takes {'the options ' + str(sorted(allowed)) if allowed else 'no options'}, got {extra}")
 
 def _labels(name:str, v) -> np.ndarray:
     "`to_int_label_array(v)`, its error naming the argument."
@@ -281,22 +311,26 @@ def metric_score(golds=None, preds=None, probs=None, metric:str="accuracy",
     "Score predictions (or probabilities) against gold labels with one metric."
     if metric not in METRICS: raise ValueError(f"unknown metric {metric!r}; choose from {sorted(METRICS)}")
     _check_options(metric, METRICS[metric][0], kwargs)
-    arrays = {k: None if v is None else _labels(k, v) if k != "probs" else np.asarray(v, float) for k, v in dict(golds=golds, preds=preds, probs=probs).items()}
+    arrays = {k: None if v is None else _labels(k, v) if k != "probs" else np.asarray(v, float) for k,
+              v in dict(golds=golds, preds=preds, probs=probs).items()}
     f, needed = METRICS[metric]
     for k in needed:
         if arrays[k] is None: raise ValueError(f"metric {metric!r} needs {k}")
     lengths = {k: len(v) for k, v in arrays.items() if v is not None}
-    if len(set(lengths.values())) > 1: raise ValueError(f"golds, preds and probs must have the same length, got {lengths}")
+    if len(set(lengths.values())) > 1:
+        raise ValueError(f"golds, preds and probs must have the same length, got {lengths}")
     for k in filter_dict or {}:
         if k not in ("golds", "preds"): raise ValueError(f"filter_dict keys must be 'golds' or 'preds', got {k!r}")
     arrays = filter_labels(arrays, filter_dict or {})
-    if not any(len(v) for v in arrays.values() if v is not None): raise ValueError("no items left to score (all filtered out, or empty input)")
+    if not any(len(v) for v in arrays.values() if v is not None):
+        raise ValueError("no items left to score (all filtered out, or empty input)")
     _check_scored(metric, **arrays, average=kwargs.get("average", "binary"))
     return float(f(arrays["golds"], arrays["preds"], arrays["probs"], **kwargs))
 
 # %% ../nbs/04_analysis.ipynb #c8d8a560
 class Scorer:
-    "Several metrics at once (Snorkel's `Scorer`): names from METRICS without the `abstain_label` items (all items for coverage), plus custom functions."
+    ("Several metrics at once (Snorkel's `Scorer`): names from METRICS without the `abstain_label` items (all items "
+     "for coverage), plus custom functions.")
     def __init__(self, metrics:Sequence[str]|None=None,  # names from METRICS
                  custom_metric_funcs:dict|None=None,  # name -> f(golds, preds, probs): a number or a dict of them
                  abstain_label:int|None=-1):  # gold labels and predictions left out of the named metrics; None: none
@@ -305,11 +339,15 @@ class Scorer:
             if m not in METRICS: raise ValueError(f"Unrecognized metric: {m!r}; choose from {sorted(METRICS)}")
         custom = dict(custom_metric_funcs or {})
         for name, f in custom.items():
-            if not callable(f): raise TypeError(f"custom_metric_funcs[{name!r}] must be a function f(golds, preds, probs), got {type(f).__name__}")
-        if abstain_label is not None and (isinstance(abstain_label, bool) or not isinstance(abstain_label, (int, np.integer))):
+            if not callable(f):
+                raise TypeError(f"custom_metric_funcs[{name!r}] must be a function f(golds, preds, probs), got "
+                                f"{type(f).__name__}")
+        if abstain_label is not None and (isinstance(abstain_label, bool) or not isinstance(abstain_label,
+            (int, np.integer))):
             raise TypeError(f"abstain_label must be an integer label or None, got {abstain_label!r}")
         drop = {} if abstain_label is None else {"golds": [abstain_label], "preds": [abstain_label]}
-        self.metrics = {m: functools.partial(metric_score, metric=m, filter_dict={} if m == "coverage" else drop) for m in names}
+        self.metrics = {m: functools.partial(metric_score, metric=m,
+                                             filter_dict={} if m == "coverage" else drop) for m in names}
         self.metrics.update(custom)
         self.abstain_label = abstain_label
 

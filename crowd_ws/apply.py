@@ -26,9 +26,11 @@ __all__ = ['ApplierMetadata', 'apply_lfs', 'LFApplier', 'PandasLFApplier', 'weat
 # %% ../nbs/03_apply.ipynb #ff45eb09
 @dataclass
 class ApplierMetadata:
-    "What happened during `apply`: the LFs that raised, as Snorkel reports them, and every LF's count by position; equal when `faults` are."
+    ("What happened during `apply`: the LFs that raised, as Snorkel reports them, and every LF's count by position; "
+     "equal when `faults` are.")
     faults: dict  # LF name -> rows on which it raised, for the LFs that faulted only (Snorkel's layout)
-    fault_counts: pd.Series|None = field(default=None, compare=False)  # rows on which each LF raised, every LF in column order (names may repeat)
+    # rows on which each LF raised, every LF in column order (names may repeat)
+    fault_counts: pd.Series|None = field(default=None, compare=False)
 
 def _meta(lfs, faults) -> ApplierMetadata:
     "ApplierMetadata from the fault counts by position (a repeated name is keyed `name (column j)`)."
@@ -61,7 +63,8 @@ def _where(index, i, partition:bool) -> str:
 
 def _cards(lfs, card):
     "Each LF's cardinality: its own, the applier's, or the smaller of the two."
-    return [min(c for c in (card, lf.cardinality) if c is not None) if (card, lf.cardinality) != (None, None) else None for lf in lfs]
+    return [min(c for c in (card, lf.cardinality) if c is not None) if (card, lf.cardinality) != (None,
+        None) else None for lf in lfs]
 
 # %% ../nbs/03_apply.ipynb #9ccd8ce5
 def _label_rows(rows, lfs, groups, fault_tolerant, card, faults, index, partition=False):
@@ -76,7 +79,9 @@ def _label_rows(rows, lfs, groups, fault_tolerant, card, faults, index, partitio
                     x = copy_point(x0)
                     for p in chain: x = p(x)
                 except Exception as e:
-                    if not fault_tolerant: raise add_context(e, f"preprocessing for LF {lfs[pos[0]].name!r} (column {pos[0]}) on {_where(index, i, partition)}")
+                    if not fault_tolerant:
+                        raise add_context(e, f"preprocessing for LF {lfs[pos[0]].name!r} (column {pos[0]}) on "
+                                             f"{_where(index, i, partition)}")
                     for j in pos: faults[j] += 1
                     continue
             # LFs sharing a point each see it unchanged, and the user's own cells (no preprocessor: x holds them) are
@@ -89,12 +94,14 @@ def _label_rows(rows, lfs, groups, fault_tolerant, card, faults, index, partitio
                 try: v = f(copy_point(x) if deep else x, **res)
                 except Exception as e:
                     if not fault_tolerant:
-                        raise add_context(e, f"in LF {lfs[j].name!r} (column {j}) on {_where(index, i, partition)}: {short_repr(x0)}. "
+                        raise add_context(e, f"in LF {lfs[j].name!r} (column {j}) on {_where(index, i, partition)}: "
+                                             f"{short_repr(x0)}. "
                                              "Pass fault_tolerant=True to abstain and count faults instead.")
                     faults[j] += 1
                     v = ABSTAIN
                 if snap is not None and x.__dict__ != snap: x.__dict__.clear(); x.__dict__.update(snap)
-                if type(v) is not int or v < -1 or v >= (cards[j] or 2**31): v = check_label(v, lfs[j].name, x0, cards[j])
+                if type(v) is not int or v < -1 or v >= (cards[j] or 2**31):
+                    v = check_label(v, lfs[j].name, x0, cards[j])
                 out[j] = v
         yield out
 
@@ -111,7 +118,8 @@ def apply_lfs(df:pd.DataFrame, lfs:Sequence[LabelingFunction], cardinality:int|N
     "Label every row of `df` with `lfs`: (L as an int64 array, faults per LF)."
     if not isinstance(df, pd.DataFrame): raise TypeError(f"expected a pandas DataFrame, got {type(df).__name__}")
     dup = df.columns[df.columns.duplicated()].unique().tolist()
-    if dup: raise ValueError(f"the DataFrame has duplicate column names {dup[:5]}: a data point needs one value per name")
+    if dup:
+        raise ValueError(f"the DataFrame has duplicate column names {dup[:5]}: a data point needs one value per name")
     return _apply_points(_rows(df), len(df), df.index, lfs, cardinality, fault_tolerant, progress_bar, partition)
 
 def _apply_points(rows, n:int, index, lfs, cardinality, fault_tolerant, progress_bar, partition=False):
@@ -126,7 +134,9 @@ class LFApplier:
     "Apply labelling functions to a sequence of data points (objects, dicts, or the rows of a NumPy array)."
     def __init__(self, lfs:Sequence[LabelingFunction],
                  cardinality:int|None=None):  # when given, votes >= cardinality are errors
-        if isinstance(lfs, LabelingFunction): raise TypeError(f"{type(self).__name__} takes a list of LFs; got one LabelingFunction ({lfs.name!r}): write [{lfs.name}]")
+        if isinstance(lfs, LabelingFunction):
+            raise TypeError(f"{type(self).__name__} takes a list of LFs; got one LabelingFunction ({lfs.name!r}): "
+                            f"write [{lfs.name}]")
         self.lfs = list(lfs)
         if not self.lfs: raise ValueError(f"{type(self).__name__} needs at least one labelling function")
         bad = [type(lf).__name__ for lf in self.lfs if not isinstance(lf, LabelingFunction)]
@@ -144,9 +154,11 @@ class LFApplier:
         "Label every data point: an int array (n, len(lfs)), -1 = abstain, as `PandasLFApplier.apply`."
         if isinstance(data_points, (pd.DataFrame, str, bytes)) or not hasattr(data_points, "__len__"):
             raise TypeError(f"LFApplier.apply needs a list or array of data points, got {type(data_points).__name__}"
-                            + ("; use PandasLFApplier for a DataFrame" if isinstance(data_points, pd.DataFrame) else ""))
+                            + ("; use PandasLFApplier for a DataFrame" if isinstance(data_points,
+                                pd.DataFrame) else ""))
         n = len(data_points)
-        L, faults = _apply_points(iter(data_points), n, range(n), self.lfs, self.cardinality, fault_tolerant, progress_bar)
+        L, faults = _apply_points(iter(data_points), n, range(n), self.lfs, self.cardinality, fault_tolerant,
+                                  progress_bar)
         return self._result(L, faults, return_meta, sparse)
 
 class PandasLFApplier(LFApplier):
@@ -187,16 +199,23 @@ class DaskLFApplier(PandasLFApplier):
     "Apply labelling functions to a Dask DataFrame, partition by partition, on a dask.distributed cluster."
     def apply(self, ddf, fault_tolerant:bool=False, return_meta:bool=False, sparse:bool=False,
               client=None,  # a dask.distributed Client; default: the current one, else Dask's local scheduler
-              scheduler:str|None=None,  # instead of a client: a local Dask scheduler by name ("threads", "processes", "synchronous"), as Snorkel's
+              # instead of a client: a local Dask scheduler by name ("threads", "processes", "synchronous"), as Snorkel's
+              scheduler:str|None=None,
               lazy:bool=False):  # return L as a Dask array, one chunk per partition, computed where the partitions live
-        "Label every row of `ddf`: the same matrix `PandasLFApplier` gives on the computed DataFrame (a Dask array with `lazy`)."
+        ("Label every row of `ddf`: the same matrix `PandasLFApplier` gives on the computed DataFrame (a Dask array "
+         "with `lazy`).")
         import dask
-        if not hasattr(ddf, "to_delayed"): raise TypeError(f"DaskLFApplier.apply needs a Dask DataFrame, got {type(ddf).__name__}; use PandasLFApplier for a pandas DataFrame")
+        if not hasattr(ddf, "to_delayed"):
+            raise TypeError(f"DaskLFApplier.apply needs a Dask DataFrame, got {type(ddf).__name__}; use "
+                            f"PandasLFApplier for a pandas DataFrame")
         if lazy: return self._lazy(ddf, fault_tolerant, return_meta, sparse, client, scheduler)
-        if client is not None and scheduler is not None: raise ValueError(f"pass a client or a scheduler ({scheduler!r}), not both")
+        if client is not None and scheduler is not None:
+            raise ValueError(f"pass a client or a scheduler ({scheduler!r}), not both")
         if isinstance(scheduler, str):
             from dask.base import named_schedulers
-            if scheduler not in {*named_schedulers, "distributed"}: raise ValueError(f"scheduler {scheduler!r} is not a Dask scheduler: use one of {sorted({*named_schedulers, 'distributed'})}")
+            if scheduler not in {*named_schedulers, "distributed"}:
+                raise ValueError(f"scheduler {scheduler!r} is not a Dask scheduler: use one of "
+                                 f"{sorted({*named_schedulers, 'distributed'})}")
         if client is None and scheduler is None:
             try:
                 from dask.distributed import default_client
@@ -209,7 +228,8 @@ class DaskLFApplier(PandasLFApplier):
                                  fault_tolerant=fault_tolerant, pure=False)
             results = client.gather(futures)
         else:
-            results = dask.compute(*[dask.delayed(_apply_partition)(p, bundle, fault_tolerant) for p in parts], scheduler=scheduler)
+            results = dask.compute(*[dask.delayed(_apply_partition)(p, bundle, fault_tolerant) for p in parts],
+                                   scheduler=scheduler)
         m = len(self.lfs)
         L = np.concatenate([r[0] for r in results]) if results else np.empty((0, m), np.int64)
         faults = np.sum([r[1] for r in results], axis=0) if results else np.zeros(m, np.int64)
@@ -218,8 +238,11 @@ class DaskLFApplier(PandasLFApplier):
     def _lazy(self, ddf, fault_tolerant, return_meta, sparse, client, scheduler):
         "L as a Dask array that is never gathered: int8 when the cardinality allows (the label models stream it)."
         import dask, dask.array as da
-        given = [n for n, v in (("return_meta", return_meta), ("sparse", sparse), ("client", client), ("scheduler", scheduler)) if v]
-        if given: raise ValueError(f"lazy=True returns L alone, as a Dask array computed when used (by the cluster the caller "
+        given = [n for n, v in (("return_meta", return_meta), ("sparse", sparse), ("client", client),
+                                ("scheduler", scheduler)) if v]
+        if given:
+            raise ValueError(f"lazy=True returns L alone, as a Dask array computed when used (by the cluster the "
+                             f"caller "
                                    f"computes on): {given} cannot apply")
         dtype = np.int8 if self.cardinality is not None and self.cardinality <= 127 else np.int64
         try:
@@ -229,20 +252,27 @@ class DaskLFApplier(PandasLFApplier):
         bundle = _LFBundle(self.lfs, self.cardinality)
         # on a cluster: a copy on every worker from the client, so that no worker has to pass the LFs on to another;
         # else one key, shipped once per worker
-        bundle = current.scatter(bundle, broadcast=True, hash=False) if current is not None else dask.delayed(bundle, pure=True)
-        parts = [da.from_delayed(dask.delayed(_label_partition)(p, bundle, fault_tolerant, dtype), (n, len(self.lfs)), dtype)
+        bundle = current.scatter(bundle, broadcast=True, hash=False) if current is not None else dask.delayed(bundle,
+            pure=True)
+        parts = [da.from_delayed(dask.delayed(_label_partition)(p, bundle, fault_tolerant, dtype), (n, len(self.lfs)),
+                                 dtype)
                  for p, n in zip(ddf.to_delayed(), ddf.map_partitions(len).compute())]
         return da.concatenate(parts) if parts else da.zeros((0, len(self.lfs)), dtype=dtype)
 
 # %% ../nbs/03_apply.ipynb #fb1f6c14
 class PandasParallelLFApplier(DaskLFApplier):
-    "Apply labelling functions to a pandas DataFrame in `n_parallel` partitions with Dask's local scheduler (Snorkel's name)."
+    ("Apply labelling functions to a pandas DataFrame in `n_parallel` partitions with Dask's local scheduler "
+     "(Snorkel's name).")
     def apply(self, df:pd.DataFrame, n_parallel:int=2, scheduler:str="processes", fault_tolerant:bool=False,
               return_meta:bool=False, sparse:bool=False):
         "Label every row of `df`: the same matrix `PandasLFApplier` gives."
         import dask.dataframe as dd
-        if not isinstance(df, pd.DataFrame): raise TypeError(f"PandasParallelLFApplier.apply needs a pandas DataFrame, got {type(df).__name__}")
+        if not isinstance(df, pd.DataFrame):
+            raise TypeError(f"PandasParallelLFApplier.apply needs a pandas DataFrame, got {type(df).__name__}")
         if isinstance(n_parallel, bool) or not isinstance(n_parallel, (int, np.integer)) or n_parallel < 2:
-            raise ValueError(f"n_parallel should be an integer >= 2, got {n_parallel!r}; for one process use PandasLFApplier")
-        ddf = dd.from_pandas(df, npartitions=min(n_parallel, max(len(df), 1)), sort=False)  # row order kept, index as given
-        return super().apply(ddf, fault_tolerant=fault_tolerant, return_meta=return_meta, sparse=sparse, scheduler=scheduler)
+            raise ValueError(f"n_parallel should be an integer >= 2, got {n_parallel!r}; for one process use "
+                             f"PandasLFApplier")
+        # row order kept, index as given
+        ddf = dd.from_pandas(df, npartitions=min(n_parallel, max(len(df), 1)), sort=False)
+        return super().apply(ddf, fault_tolerant=fault_tolerant, return_meta=return_meta, sparse=sparse,
+                             scheduler=scheduler)

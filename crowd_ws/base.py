@@ -33,7 +33,8 @@ __all__ = ['logger', 'MODEL_FILE_FORMAT', 'QUALITY_MAX_CLASSES', 'prepare_L', 'c
 # %% ../nbs/06_base.ipynb #0a058b52
 def prepare_L(L, k:int|None, m:int|None=None, what="L",
               train:bool=False):  # L is to be fitted on: no rows or no sources is an error
-    "L checked once and ready for the passes: a dense int array (int8 when it fits), a CSR matrix or a dask array (`k` None: labels not checked against a cardinality)."
+    ("L checked once and ready for the passes: a dense int array (int8 when it fits), a CSR matrix or a dask array "
+     "(`k` None: labels not checked against a cardinality).")
     if hasattr(L, "to_dask_array"): L = L.to_dask_array(lengths=True)  # a dask DataFrame of labels
     if is_dask(L):
         if len(L.shape) != 2: raise ValueError(f"{what} must be 2-D (items x sources), got shape {L.shape}")
@@ -42,7 +43,8 @@ def prepare_L(L, k:int|None, m:int|None=None, what="L",
     if m is not None and L.shape[1] != m:
         raise ValueError(f"{what} has {L.shape[1]} sources (columns) but the model was fitted on {m}")
     if train and L.shape[0] == 0: raise ValueError(f"{what} has no rows: there is nothing to fit")
-    if train and L.shape[1] == 0: raise ValueError(f"{what} has no columns: a label model needs at least one source to learn from")
+    if train and L.shape[1] == 0:
+        raise ValueError(f"{what} has no columns: a label model needs at least one source to learn from")
     if isinstance(L, np.ndarray) and L.dtype.itemsize > 1 and k is not None and k <= 127: L = L.astype(np.int8)
     return L
 
@@ -56,8 +58,10 @@ def check_cardinality(k) -> int:
 
 def check_number(name:str, v, lo=None, hi=None, lo_open:bool=False, hi_open:bool=False, integer:bool=False):
     "`v` as a number within [lo, hi] (open ends on request), or a ValueError naming `name`."
-    ok = isinstance(v, (int, np.integer) if integer else (int, float, np.integer, np.floating)) and not isinstance(v, bool)
-    if ok: ok = bool(np.isfinite(v)) and (lo is None or (v > lo if lo_open else v >= lo)) and (hi is None or (v < hi if hi_open else v <= hi))
+    ok = isinstance(v, (int, np.integer) if integer else (int, float, np.integer, np.floating)) and not isinstance(v,
+        bool)
+    if ok:
+        ok = bool(np.isfinite(v)) and (lo is None or (v > lo if lo_open else v >= lo)) and (hi is None or (v < hi if hi_open else v <= hi))
     if not ok:
         rng = f"{'(' if lo_open else '['}{'-inf' if lo is None else lo}, {'inf' if hi is None else hi}{')' if hi_open else ']'}"
         raise ValueError(f"{name} must be a{' whole' if integer else ''} number in {rng}, got {v!r}")
@@ -83,7 +87,8 @@ def softmax_rows(z, overwrite:bool=False):
     "Row-wise softmax and log-normaliser (`overwrite`: reuse z's memory for the result)."
     narrow = z.shape[1] <= 4  # numpy reduces a short row axis slowly: column by column is 3x faster for two classes
     zmax = functools.reduce(np.maximum, z.T) if narrow else z.max(1)
-    e = np.subtract(z, zmax[:, None], out=z if overwrite else None)  # scipy's logsumexp trick, without its per-call overhead
+    # scipy's logsumexp trick, without its per-call overhead
+    e = np.subtract(z, zmax[:, None], out=z if overwrite else None)
     np.exp(e, out=e)  # in place: at most one temporary of z's size
     s = functools.reduce(np.add, e.T) if narrow else e.sum(1)
     e /= s[:, None]
@@ -100,7 +105,8 @@ def posterior_block(block, log_prior, log_theta, ws:Workspace|None=None):
 logger = logging.getLogger("crowd_ws")
 
 def log_to_stdout():
-    "Show crowd_ws INFO messages (called only when a model is verbose): on stdout, unless the user's own handlers show them."
+    ("Show crowd_ws INFO messages (called only when a model is verbose): on stdout, unless the user's own handlers "
+     "show them.")
     for h in [h for h in logger.handlers if getattr(h, "_crowd_ws", False)]: logger.removeHandler(h)
     if not logger.hasHandlers():  # no handler of the user's, on this logger or an ancestor it propagates to
         h = logging.StreamHandler(sys.stdout); h.setFormatter(logging.Formatter("INFO:%(name)s:%(message)s")); h._crowd_ws = True
@@ -127,8 +133,10 @@ def check_writable(path) -> Path:
     "`path` as a Path, or an OSError now (before any work) if a file cannot be written there."
     path = Path(path)
     if path.is_dir(): raise IsADirectoryError(f"{path} is a folder: give the name of a file to write")
-    if not path.parent.is_dir(): raise FileNotFoundError(f"no folder {path.parent} to write {path.name} in: create it first")
-    if not os.access(path.parent, os.W_OK | os.X_OK): raise PermissionError(f"cannot write {path.name} in {path.parent}: no permission")
+    if not path.parent.is_dir():
+        raise FileNotFoundError(f"no folder {path.parent} to write {path.name} in: create it first")
+    if not os.access(path.parent, os.W_OK | os.X_OK):
+        raise PermissionError(f"cannot write {path.name} in {path.parent}: no permission")
     return path
 
 def _new_file_mode(path:Path) -> int:
@@ -138,7 +146,8 @@ def _new_file_mode(path:Path) -> int:
     return 0o666 & ~mask
 
 def write_files_atomic(writers:dict):
-    "Call each `write(file)` of `{path: write}` on a temporary file beside its path; only when all succeed, move them all into place."
+    ("Call each `write(file)` of `{path: write}` on a temporary file beside its path; only when all succeed, move them "
+     "all into place.")
     paths = {check_writable(p): w for p, w in writers.items()}
     tmps = {}
     try:
@@ -165,13 +174,17 @@ def _read_model(path):
     except (OSError, EOFError, ValueError, KeyError, zipfile.BadZipFile, json.JSONDecodeError) as e:
         if isinstance(e, FileNotFoundError): raise
         raise ValueError(f"{path} is not a crowd_ws model file (saved by `save`): {type(e).__name__}") from None
-    if meta.get("format") != MODEL_FILE_FORMAT: raise ValueError(f"{path} has model format {meta.get('format')!r}; this crowd_ws reads format {MODEL_FILE_FORMAT}")
-    bad = [a for a, v in arrays.items() if not (np.issubdtype(v.dtype, np.number) or v.dtype == bool) or not np.isfinite(v).all()]
+    if meta.get("format") != MODEL_FILE_FORMAT:
+        raise ValueError(f"{path} has model format {meta.get('format')!r}; this crowd_ws reads format "
+                         f"{MODEL_FILE_FORMAT}")
+    bad = [a for a, v in arrays.items() if not (np.issubdtype(v.dtype,
+                                                              np.number) or v.dtype == bool) or not np.isfinite(v).all()]
     if bad: raise ValueError(f"{path} has non-finite or non-numeric values in {bad}")
     return meta, arrays
 
 def _check_predicts(model, path):
-    "A ValueError naming `path` unless the loaded model gives finite probability rows on a probe: no votes, then all sources voting each class."
+    ("A ValueError naming `path` unless the loaded model gives finite probability rows on a probe: no votes, then all "
+     "sources voting each class.")
     try: m = len(model.get_weights())
     except (AttributeError, NotImplementedError, TypeError, ValueError): return  # no per-source parameters to probe
     if m == 0: return
@@ -179,11 +192,13 @@ def _check_predicts(model, path):
     probe = np.repeat(np.arange(-1, k), max(m, 1)).reshape(k + 1, -1)[:, :m]
     P = np.asarray(model.predict_proba(probe))
     if not (np.isfinite(P).all() and (P >= 0).all() and np.allclose(P.sum(1), 1)):
-        raise ValueError(f"{path}: its parameters give probabilities that are not finite or do not sum to 1 (the file is damaged or was edited)")
+        raise ValueError(f"{path}: its parameters give probabilities that are not finite or do not sum to 1 (the file "
+                         f"is damaged or was edited)")
 
 # %% ../nbs/06_base.ipynb #f13cc6d1
 def votes_log_joint(L, log_p, log_theta) -> np.ndarray:
-    "log p_y + the sum of log theta over each item's votes: the unnormalised log posterior (n, k), from L's vote triplets."
+    ("log p_y + the sum of log theta over each item's votes: the unnormalised log posterior (n, k), from L's vote "
+     "triplets.")
     n, _, r, c, a = votes(L)
     z = np.tile(log_p, (n, 1))
     for y in range(len(log_p)): z[:, y] += np.bincount(r, weights=log_theta[a, c, y], minlength=n)
@@ -221,20 +236,25 @@ class BaseLabelModel:
 
     def __init_subclass__(cls, **kw):
         super().__init_subclass__(**kw)
-        if not cls.__dict__.get("_abstract", False): _REGISTRY[cls.__name__] = cls  # `_abstract = True`: a shared base, not a model
+        # `_abstract = True`: a shared base, not a model
+        if not cls.__dict__.get("_abstract", False): _REGISTRY[cls.__name__] = cls
 
     def _check_fitted(self):
-        if not getattr(self, "fitted_", False): raise NotFittedError(f"{type(self).__name__} is not fitted: call fit(L) first (or load a saved model)")
+        if not getattr(self, "fitted_", False):
+            raise NotFittedError(f"{type(self).__name__} is not fitted: call fit(L) first (or load a saved model)")
 
     def predict(self, L, return_probs:bool=False, tie_break_policy:str="abstain", seed:int|None=0):
-        "Hard labels (ties by `tie_break_policy`; with 'abstain', -1 also where no source voted), optionally with the probabilities."
+        ("Hard labels (ties by `tie_break_policy`; with 'abstain', -1 also where no source voted), optionally with the "
+         "probabilities.")
         probs = self.predict_proba(L)
         preds = probs_to_preds(probs, tie_break_policy=tie_break_policy, seed=seed)
-        if tie_break_policy == "abstain" and self._uses_votes and not is_dask(L): preds[~voted_rows(L)] = -1  # L passed predict_proba's checks
+        # L passed predict_proba's checks
+        if tie_break_policy == "abstain" and self._uses_votes and not is_dask(L): preds[~voted_rows(L)] = -1
         return (preds, probs) if return_probs else preds
 
     def score(self, L, Y, metrics=("accuracy",), tie_break_policy:str="abstain") -> dict:
-        "Metrics on L against gold Y, as Snorkel's `Scorer`: gold -1 and abstained predictions left out, but of `coverage` (all items)."
+        ("Metrics on L against gold Y, as Snorkel's `Scorer`: gold -1 and abstained predictions left out, but of "
+         "`coverage` (all items).")
         Y = check_Y(Y, len(L) if not hasattr(L, "shape") else L.shape[0], cardinality=self.cardinality)
         preds, probs = self.predict(L, return_probs=True, tie_break_policy=tie_break_policy)
         return Scorer(metrics).score(Y, preds, probs)
@@ -245,10 +265,13 @@ class BaseLabelModel:
         meta, arrays = _read_model(path)
         klass = _REGISTRY.get(meta.get("class"))
         arrays = {getattr(klass, "_renamed", {}).get(a, a): v for a, v in arrays.items()}
-        if klass is None or not issubclass(klass, cls): raise ValueError(f"{path} holds a {meta.get('class')!r}, not a {cls.__name__}")
+        if klass is None or not issubclass(klass, cls):
+            raise ValueError(f"{path} holds a {meta.get('class')!r}, not a {cls.__name__}")
         missing = ([p for p in klass._params if p not in meta.get("params", {}) and p not in klass._optional] +
                    [a for a in klass._arrays if a not in arrays and a not in klass._optional])
-        if missing: raise ValueError(f"{path} lacks {missing} of a saved {klass.__name__}: the file is damaged or was not saved by `save`")
+        if missing:
+            raise ValueError(f"{path} lacks {missing} of a saved {klass.__name__}: the file is damaged or was not "
+                             f"saved by `save`")
         new = klass.__new__(klass)  # filled and checked apart: a file that fails leaves `obj` as it was
         new.__dict__.update(meta["params"]); new.__dict__.update(arrays)
         if "answers" in meta: new.classes_, new.workers_ = meta["answers"]["classes"], meta["answers"]["workers"]
@@ -264,8 +287,10 @@ class BaseLabelModel:
 def save(self:BaseLabelModel, path) -> Path:
     "Save the fitted model to exactly `path` (one npz archive: arrays + JSON settings; no pickle), atomically."
     self._check_fitted()
-    meta = {"class": type(self).__name__, "format": MODEL_FILE_FORMAT, "params": {p: getattr(self, p) for p in self._params}}
-    if hasattr(self, "classes_"): meta["answers"] = {"classes": self.classes_, "workers": self.workers_}  # the table's mappings
+    meta = {"class": type(self).__name__, "format": MODEL_FILE_FORMAT, "params": {p: getattr(self,
+        p) for p in self._params}}
+    # the table's mappings
+    if hasattr(self, "classes_"): meta["answers"] = {"classes": self.classes_, "workers": self.workers_}
     arrays = {a: np.asarray(getattr(self, a)) for a in self._arrays}
     write_atomic(Path(path), lambda f: np.savez(f, __meta__=np.array(json.dumps(meta)), **arrays))
     return Path(path)
@@ -281,14 +306,16 @@ def _validate_loaded(self:BaseLabelModel, path):
             raise ValueError(f"{path}: class_balance_ must be {k} non-negative shares summing to 1, got {b.tolist()}")
 
 # %% ../nbs/06_base.ipynb #e9eeb668
-def label_models(votes_only:bool=False  # only the models whose labels come from the votes (not MajorityClassVoter, RandomVoter)
+# only the models whose labels come from the votes (not MajorityClassVoter, RandomVoter)
+def label_models(votes_only:bool=False
                  ) -> dict:
     "Every label model class defined so far, by name (importing `crowd_ws.label_model` defines them all)."
     return {n: c for n, c in _REGISTRY.items() if c._uses_votes or not votes_only}
 
 def model_table() -> pd.DataFrame:
     "One row per label model: its module and the first line of its docstring."
-    return pd.DataFrame([(n, c.__module__, (c.__doc__ or "").strip().split("\n")[0]) for n, c in label_models().items()],
+    return pd.DataFrame([(n, c.__module__, (c.__doc__ or "").strip().split("\n")[0]) for n,
+                         c in label_models().items()],
                         columns=["model", "module", "what"]).set_index("model")
 
 # %% ../nbs/06_base.ipynb #960d7179
@@ -303,7 +330,9 @@ def worker_quality(L, P:np.ndarray, workers, classes) -> pd.DataFrame:
     cols = {}
     if k <= QUALITY_MAX_CLASSES:  # k x k columns a worker: beyond a few classes too many to read (or to hold)
         conf = np.zeros((m, k, k))  # (worker, true, answer)
-        for a in range(k): conf[:, :, a] = np.stack([np.bincount(c[lab == a], weights=P[r[lab == a], y], minlength=m) for y in range(k)], 1)
+        for a in range(k):
+            conf[:, :, a] = np.stack([np.bincount(c[lab == a], weights=P[r[lab == a], y],
+                                                  minlength=m) for y in range(k)], 1)
         conf /= np.maximum(conf.sum(2, keepdims=True), 1e-12)
         cols = {f"{y}->{a}": conf[:, i, j] for i, y in enumerate(classes) for j, a in enumerate(classes)}
     return pd.DataFrame({"n_answers": n_ans, "accuracy": acc, **cols}, index=pd.Index(workers, name="worker"))
@@ -325,21 +354,26 @@ def fit_predict_proba(self:BaseLabelModel, answers:pd.DataFrame,  # long table, 
 
 @patch(as_prop=True)
 def worker_quality_(self:BaseLabelModel) -> pd.DataFrame:
-    "Each worker's quality under the posteriors of the last `fit_predict_proba` (see `worker_quality`), computed when first asked for."
-    if not hasattr(self, "_quality"): raise AttributeError("worker_quality_ comes from fit_predict_proba (or fit_predict) on an answer table")
+    ("Each worker's quality under the posteriors of the last `fit_predict_proba` (see `worker_quality`), computed when "
+     "first asked for.")
+    if not hasattr(self, "_quality"):
+        raise AttributeError("worker_quality_ comes from fit_predict_proba (or fit_predict) on an answer table")
     if isinstance(self._quality, tuple): self._quality = worker_quality(*self._quality)
     return self._quality
 
 def check_saveable(ids, what:str):
-    "A TypeError naming the first id that a saved model's JSON cannot hold as it is (only text, numbers and booleans can)."
-    bad = next((v for v in (ids.tolist() if hasattr(ids, "tolist") else ids) if not isinstance(v, (str, int, float, bool))), None)
+    ("A TypeError naming the first id that a saved model's JSON cannot hold as it is (only text, numbers and booleans "
+     "can).")
+    bad = next((v for v in (ids.tolist() if hasattr(ids, "tolist") else ids) if not isinstance(v,
+        (str, int, float, bool))), None)
     if bad is not None:
         raise TypeError(f"{what} id {short_repr(bad)} ({type(bad).__name__}) cannot be saved with the model: "
                         f"give {what} ids as text, numbers or booleans (e.g. answers[col].astype(str))")
 
 @patch
-def fit_predict(self:BaseLabelModel, answers:pd.DataFrame, classes=None, item_col:str|None=None, worker_col:str|None=None,
-                label_col:str|None=None, **fit_kwargs) -> pd.Series:
-    "Fit on an answer table; the most probable label per item (ties by `probs_to_preds`' rule), a Series indexed by item."
+def fit_predict(self:BaseLabelModel, answers:pd.DataFrame, classes=None, item_col:str|None=None,
+                worker_col:str|None=None, label_col:str|None=None, **fit_kwargs) -> pd.Series:
+    ("Fit on an answer table; the most probable label per item (ties by `probs_to_preds`' rule), a Series indexed by "
+     "item.")
     P = self.fit_predict_proba(answers, classes, item_col, worker_col, label_col, **fit_kwargs)
     return pd.Series(pd.Index(self.classes_)[probs_to_preds(P.to_numpy())], index=P.index, name="label")

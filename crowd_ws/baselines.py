@@ -27,11 +27,13 @@ def mv_block(block, ws, k:int) -> np.ndarray:
 class MajorityLabelVoter(BaseLabelModel):
     "Each item's label is the class with the most votes."
     _params, estimator = ("cardinality", "m_"), "mv"  # estimator: its name among LabelModel's estimators
-    def __init__(self, cardinality:int=2): self.cardinality, self.fitted_, self.m_ = check_cardinality(cardinality), True, None
+    def __init__(self, cardinality:int=2):
+        self.cardinality, self.fitted_, self.m_ = check_cardinality(cardinality), True, None
 
     def fit(self, L, **kw):
         "Nothing to learn; checks L, notes its number of sources, and returns self."
-        if kw: raise TypeError(f"MajorityLabelVoter.fit takes only L (a majority vote learns nothing); got {sorted(kw)}")
+        if kw:
+            raise TypeError(f"MajorityLabelVoter.fit takes only L (a majority vote learns nothing); got {sorted(kw)}")
         self.m_ = prepare_L(L, self.cardinality).shape[1]; return self
 
     def predict_proba(self, L) -> np.ndarray:
@@ -40,7 +42,9 @@ class MajorityLabelVoter(BaseLabelModel):
 
     def get_weights(self) -> np.ndarray:
         "Every source weighs the same: ones, one per source of the L it was fitted on."
-        if self.m_ is None: raise NotFittedError("MajorityLabelVoter needs fit(L) before get_weights: it learns nothing but the number of sources")
+        if self.m_ is None:
+            raise NotFittedError("MajorityLabelVoter needs fit(L) before get_weights: it learns nothing but the "
+                                 "number of sources")
         return np.ones(self.m_)
 
 # %% ../nbs/07_baselines.ipynb #07246ad2
@@ -54,9 +58,11 @@ class MajorityClassVoter(BaseLabelModel):
             class_balance=None,  # ... or under crowd_ws's name
             Y_dev=None):  # labels whose class shares give the balance
         "Store the class balance: given, else the shares of `Y_dev`, else uniform."
-        if balance is not None and class_balance is not None: raise ValueError("give balance or class_balance, not both")
+        if balance is not None and class_balance is not None:
+            raise ValueError("give balance or class_balance, not both")
         if L is not None: prepare_L(L, self.cardinality)
-        self.class_balance_ = resolve_class_balance(self.cardinality, balance if balance is not None else class_balance, Y_dev)
+        self.class_balance_ = resolve_class_balance(self.cardinality,
+                                                    balance if balance is not None else class_balance, Y_dev)
         self.fitted_ = True; return self
 
     def predict_proba(self, L) -> np.ndarray:
@@ -85,7 +91,8 @@ class RandomVoter(BaseLabelModel):
 
     def predict_proba(self, L) -> np.ndarray:
         "Rows of uniform random numbers, normalised to sum to 1."
-        P = np.random.default_rng(self.seed).random((prepare_L(L, None).shape[0], self.cardinality))  # labels unused: not checked against cardinality
+        # labels unused: not checked against cardinality
+        P = np.random.default_rng(self.seed).random((prepare_L(L, None).shape[0], self.cardinality))
         return P / P.sum(1, keepdims=True)
 
     def get_weights(self) -> np.ndarray: return np.zeros(0)
@@ -97,7 +104,8 @@ def votes_per_class(onehots) -> np.ndarray:
     return np.stack([I @ ones for I in onehots], 1).astype(float)
 
 def majority_agreement(onehots, c):
-    "Per source, from a block's indicators and votes per class `c`: its votes equal to the majority label (ties to the lowest class), and all its votes."
+    ("Per source, from a block's indicators and votes per class `c`: its votes equal to the majority label (ties to "
+     "the lowest class), and all its votes.")
     z, both = c.argmax(1), np.ones((len(c), 2), np.float32)  # columns: [majority label is a], 1
     out = 0
     for a, I in enumerate(onehots):
@@ -115,7 +123,8 @@ def _agreement_block(block, ws, k:int):
     return majority_agreement(onehots, votes_per_class(onehots))
 
 def weighted_shares(onehots, W, none) -> np.ndarray:
-    "Vote shares (B, s, k) under s weightings W (m, s) of the sources, from a block's indicators onehots; `none` (k,) where no weight voted."
+    ("Vote shares (B, s, k) under s weightings W (m, s) of the sources, from a block's indicators onehots; `none` (k,) "
+     "where no weight voted.")
     c = np.stack([I @ W for I in onehots], -1).astype(float)
     tot = c.sum(-1, keepdims=True)
     return np.divide(c, tot, out=np.broadcast_to(none, c.shape).copy(), where=tot > 0)
@@ -132,7 +141,8 @@ class Wawa(BaseLabelModel):
     def fit(self, L, **kw):
         "Each source's weight: the share of its votes equal to the majority label (0 for a source that never voted)."
         if kw: raise TypeError(f"Wawa.fit takes only L; got {sorted(kw)}")
-        agree, n = map_reduce(prepare_L(L, self.cardinality, train=True), self.cardinality, _agreement_block, self.cardinality)
+        agree, n = map_reduce(prepare_L(L, self.cardinality, train=True), self.cardinality, _agreement_block,
+                              self.cardinality)
         self.weights_ = agreement_weights(agree, n)
         self.fitted_ = True; return self
 

@@ -26,28 +26,37 @@ import crowd_ws.label_model  # noqa: F401 (defines every model: the registry is 
 __all__ = ['MODELS', 'COMMANDS', 'read_answers', 'aggregate_answers', 'aggregate', 'main']
 
 # %% ../nbs/15_cli.ipynb #b050af75
-MODELS = {n: c for n, c in sorted(label_models(votes_only=True).items(), key=lambda kv: kv[0] != "LabelModel")}  # the registry's: default first
-_CHUNK, _BIG = 250_000, 50 << 20  # rows per chunk when reading (their text is held only while a chunk is read); files above 50 MB get a progress bar
+# the registry's: default first
+MODELS = {n: c for n, c in sorted(label_models(votes_only=True).items(), key=lambda kv: kv[0] != "LabelModel")}
+# rows per chunk when reading (their text is held only while a chunk is read); files above 50 MB get a progress bar
+_CHUNK, _BIG = 250_000, 50 << 20
 
-def read_answers(path, item_col:str="item", worker_col:str="worker", label_col:str="label", progress:bool=False) -> pd.DataFrame:
-    "The three columns of an answers CSV as text, as written (only an empty cell is missing), with errors that name the file, the column or the line."
+def read_answers(path, item_col:str="item", worker_col:str="worker", label_col:str="label",
+                 progress:bool=False) -> pd.DataFrame:
+    ("The three columns of an answers CSV as text, as written (only an empty cell is missing), with errors that name "
+     "the file, the column or the line.")
     path = Path(path)
     if not path.is_file(): raise FileNotFoundError(f"no answers file at {path}")
     cols = [item_col, worker_col, label_col]
     try:
         header = pd.read_csv(path, nrows=0).columns.tolist()
         missing = [c for c in cols if c not in header]
-        if missing: raise ValueError(f"{path.name} has no column(s) {missing}; it has {header} (name yours with --item-col, --worker-col, --label-col)")
+        if missing:
+            raise ValueError(f"{path.name} has no column(s) {missing}; it has {header} (name yours with --item-col, "
+                             f"--worker-col, --label-col)")
         # every column (a line with too many fields is an error, not ignored), as text: no type guessed, per chunk or
         # at all ('007' stays '007'); each column as categories, so that a value is held once however often it recurs
         chunks = pd.read_csv(path, chunksize=_CHUNK, dtype=str, keep_default_na=False, na_values=[""])
-        parts = [c[cols].astype("category") for c in tqdm(chunks, desc=f"reading {path.name}", unit="chunk", disable=not progress, file=sys.stderr)]
+        parts = [c[cols].astype("category") for c in tqdm(chunks, desc=f"reading {path.name}", unit="chunk",
+                                                          disable=not progress, file=sys.stderr)]
         df = pd.DataFrame({c: union_categoricals([p[c] for p in parts]) for c in cols} if parts else {c: pd.Series(dtype=str) for c in cols})
     except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as e:
         raise ValueError(f"{path.name} is not a readable CSV file: {str(e).strip()[:200]}") from None
     for c in cols:
         empty = np.flatnonzero(df[c].isna().to_numpy())
-        if len(empty): raise ValueError(f"{path.name} line {empty[0] + 2}: the {c!r} column is empty ({len(empty)} empty cell(s) in all)")
+        if len(empty):
+            raise ValueError(f"{path.name} line {empty[0] + 2}: the {c!r} column is empty ({len(empty)} empty cell(s) "
+                             f"in all)")
     return df
 
 # %% ../nbs/15_cli.ipynb #f2b66e97
@@ -57,14 +66,20 @@ def aggregate_answers(answers, out, model:str="LabelModel", item_col:str="item",
     if model not in MODELS: raise ValueError(f"unknown model {model!r}; choose from {list(MODELS)}")
     targets = {"--out": Path(out).resolve(), **({"--workers": Path(workers).resolve()} if workers is not None else {})}
     for flag, t in targets.items():
-        if t == Path(answers).resolve(): raise ValueError(f"{flag} {t.name} is the answers file itself: writing there would replace the answers; choose another file")
-    if len(set(targets.values())) < len(targets): raise ValueError(f"--out and --workers are the same file ({targets['--out'].name}): choose two files")
+        if t == Path(answers).resolve():
+            raise ValueError(f"{flag} {t.name} is the answers file itself: writing there would replace the answers; "
+                             f"choose another file")
+    if len(set(targets.values())) < len(targets):
+        raise ValueError(f"--out and --workers are the same file ({targets['--out'].name}): choose two files")
     for t in targets.values(): check_writable(t)  # before any work: a run that cannot write its outputs changes nothing
-    df = read_answers(answers, item_col, worker_col, label_col, progress and Path(answers).is_file() and Path(answers).stat().st_size > _BIG)
+    df = read_answers(answers, item_col, worker_col, label_col,
+                      progress and Path(answers).is_file() and Path(answers).stat().st_size > _BIG)
     cols = dict(item_col=item_col, worker_col=worker_col, label_col=label_col)
-    if not len(df): raise ValueError(f"{Path(answers).name} holds no answers (a header line alone): there is nothing to aggregate")
+    if not len(df):
+        raise ValueError(f"{Path(answers).name} holds no answers (a header line alone): there is nothing to aggregate")
     classes = answer_classes(df[label_col].cat.categories.to_numpy())  # the answers as written, in label_order
-    if len(classes) < 2: raise ValueError(f"{Path(answers).name} holds a single label {classes}: there is nothing to aggregate")
+    if len(classes) < 2:
+        raise ValueError(f"{Path(answers).name} holds a single label {classes}: there is nothing to aggregate")
     m = MODELS[model](len(classes))
     P = m.fit_predict_proba(df, classes=classes, **cols)
     best = P.to_numpy().argmax(1)
@@ -78,7 +93,8 @@ def aggregate_answers(answers, out, model:str="LabelModel", item_col:str="item",
 # %% ../nbs/15_cli.ipynb #d89c4e2b
 @contextlib.contextmanager
 def _exit_on_sigterm():
-    "SIGTERM (a `kill`, a job scheduler) as SystemExit(143) while the command runs, so that its temporary files are removed."
+    ("SIGTERM (a `kill`, a job scheduler) as SystemExit(143) while the command runs, so that its temporary files are "
+     "removed.")
     if threading.current_thread() is not threading.main_thread(): yield; return
     def stop(signum, frame): raise SystemExit(128 + signum)
     old = signal.signal(signal.SIGTERM, stop)
@@ -99,7 +115,8 @@ def aggregate(answers:Param("CSV of answers, one row per answer", str),
     try:
         with warnings.catch_warnings(), _exit_on_sigterm():
             warnings.simplefilter("ignore" if quiet else "default")
-            res = aggregate_answers(answers, out, model, item_col, worker_col, label_col, probs, workers, progress=not quiet)
+            res = aggregate_answers(answers, out, model, item_col, worker_col, label_col, probs, workers,
+                                    progress=not quiet)
     except MemoryError:
         print(f"crowd_ws aggregate: error: out of memory with --model {model}; try --model MajorityLabelVoter or Wawa "
               "(they keep no per-worker matrices), or split the answers by item into smaller files", file=sys.stderr)
@@ -107,7 +124,9 @@ def aggregate(answers:Param("CSV of answers, one row per answer", str),
     except (OSError, ValueError, KeyError) as e:
         print(f"crowd_ws aggregate: error: {e}", file=sys.stderr)
         return 1
-    if not quiet: print(f"{len(res)} items labelled with {model}: {out}" + (f"; worker quality: {workers}" if workers else ""), file=sys.stderr)
+    if not quiet:
+        print(f"{len(res)} items labelled with {model}: {out}" + (f"; worker quality: {workers}" if workers else ""),
+              file=sys.stderr)
     return 0
 
 # %% ../nbs/15_cli.ipynb #d2f78a2a
@@ -123,7 +142,8 @@ def main(argv=None) -> int:
     "The `crowd_ws` command: `crowd_ws aggregate ...` (see `crowd_ws aggregate --help`)."
     argv = sys.argv[1:] if argv is None else list(argv)
     if not argv or argv[0] not in COMMANDS:
-        print(f"usage: crowd_ws {{{','.join(COMMANDS)}}} ... (crowd_ws aggregate --help for its options)", file=sys.stderr)
+        print(f"usage: crowd_ws {{{','.join(COMMANDS)}}} ... (crowd_ws aggregate --help for its options)",
+              file=sys.stderr)
         return 0 if argv and argv[0] in ("-h", "--help") else 2
     func = COMMANDS[argv[0]]
     try: args = vars(anno_parser(func, prog=f"crowd_ws {argv[0]}").parse_args([_option(a) for a in argv[1:]]))

@@ -47,12 +47,14 @@ def _range(k) -> str: return f"-1 (abstain) .. {'k-1' if k is None else k - 1}"
 def _check_sparse(L, k, names, what):
     "A sparse L (label + 1) as CSR with a signed integer dtype; bad values named."
     L = sp.csr_matrix(L)
-    if not np.issubdtype(L.dtype, np.integer): raise ValueError(f"{what} (sparse) must hold integers, got dtype {L.dtype}")
+    if not np.issubdtype(L.dtype, np.integer):
+        raise ValueError(f"{what} (sparse) must hold integers, got dtype {L.dtype}")
     L = L.astype(_signed(L.dtype), copy=False)
     bad = (L.data < 0) | ((L.data > k) if k is not None else False)
     if bad.any():
         cols = L.indices[bad]
-        raise ValueError(f"{what} (sparse, storing label + 1) has {_bad_values(L.data[bad] - 1, cols, names)}; labels must be {_range(k)}")
+        raise ValueError(f"{what} (sparse, storing label + 1) has {_bad_values(L.data[bad] - 1, cols, names)}; labels "
+                         f"must be {_range(k)}")
     return L
 
 # %% ../nbs/00_core.ipynb #b9927b67
@@ -61,18 +63,22 @@ def _as_int_array(L, names, what) -> np.ndarray:
     if isinstance(L, pd.DataFrame):
         if L.isna().to_numpy().any():
             r, c = np.nonzero(L.isna().to_numpy())
-            raise ValueError(f"{what} has missing values (NA) in column(s) {sorted(set(L.columns[c].tolist()))[:5]}, row(s) "
+            raise ValueError(f"{what} has missing values (NA) in column(s) {sorted(set(L.columns[c].tolist()))[:5]}, "
+                             f"row(s) "
                              f"{np.unique(r)[:5].tolist()}; an abstain is -1 (`L.fillna(-1)` if that is what NA means)")
         L = L.to_numpy()
     L = np.asarray(L)
     if L.dtype == object:
         try: L = L.astype(np.float64)
         except (TypeError, ValueError):
-            bad = [(i, v) for i, v in np.ndenumerate(L) if not isinstance(v, (int, float, np.number)) or isinstance(v, bool)][:3]
-            raise ValueError(f"{what} must hold integer labels; it holds {[type(v).__name__ + ' ' + repr(v) for _, v in bad]} at {[i for i, _ in bad]}") from None
+            bad = [(i, v) for i, v in np.ndenumerate(L) if not isinstance(v, (int, float, np.number)) or isinstance(v,
+                bool)][:3]
+            raise ValueError(f"{what} must hold integer labels; it holds "
+                             f"{[type(v).__name__ + ' ' + repr(v) for _, v in bad]} at {[i for i, _ in bad]}") from None
     if L.ndim != 2: raise ValueError(f"{what} must be 2-D (items x sources), got shape {L.shape}")
     if np.issubdtype(L.dtype, np.integer) or L.size == 0: return L if L.size else L.astype(np.int64)
-    if not np.issubdtype(L.dtype, np.floating): raise ValueError(f"{what} must hold integer labels, got dtype {L.dtype}")
+    if not np.issubdtype(L.dtype, np.floating):
+        raise ValueError(f"{what} must hold integer labels, got dtype {L.dtype}")
     bad = ~np.isfinite(L)
     bad |= ~bad & (L != np.round(np.nan_to_num(L)))
     if bad.any():
@@ -89,7 +95,8 @@ def check_L(L, cardinality:int|None=None,  # when given, votes must be < cardina
     L = _as_int_array(L, names, what)
     if L.dtype.kind == "u" and L.size and L.max() == np.iinfo(L.dtype).max:
         r, c = np.nonzero(L == np.iinfo(L.dtype).max)
-        raise ValueError(f"{what} has dtype {L.dtype} and holds {np.iinfo(L.dtype).max} in column(s) {np.unique(c)[:8].tolist()}: "
+        raise ValueError(f"{what} has dtype {L.dtype} and holds {np.iinfo(L.dtype).max} in column(s) "
+                         f"{np.unique(c)[:8].tolist()}: "
                          f"probably -1 (abstain) cast to an unsigned type; use a signed integer dtype")
     if L.size == 0 or (L.min() >= -1 and (cardinality is None or L.max() < cardinality)): return L
     bad = (L < -1) | ((L >= cardinality) if cardinality is not None else False)
@@ -146,9 +153,11 @@ def answer_table(answers:pd.DataFrame,  # one row per answer
                  item_col:str|None=None, worker_col:str|None=None, label_col:str|None=None  # None: item, worker, label
                 ) -> pd.DataFrame:
     "The answers as a DataFrame with columns `item, worker, label` (the tutorial's frame is recognised)."
-    if not isinstance(answers, pd.DataFrame): raise TypeError(f"answers must be a pandas DataFrame, got {type(answers).__name__}")
+    if not isinstance(answers, pd.DataFrame):
+        raise TypeError(f"answers must be a pandas DataFrame, got {type(answers).__name__}")
     if item_col is worker_col is label_col is None and _is_tutorial_frame(answers):
-        return pd.DataFrame({"item": answers.index.to_numpy(), "worker": answers.worker_id.to_numpy(), "label": answers.answer.to_numpy()})
+        return pd.DataFrame({"item": answers.index.to_numpy(), "worker": answers.worker_id.to_numpy(),
+                             "label": answers.answer.to_numpy()})
     cols = {"item": item_col or "item", "worker": worker_col or "worker", "label": label_col or "label"}
     missing = [c for c in cols.values() if c not in answers.columns]
     if missing: raise KeyError(f"the answer table has no column(s) {missing}; it has {list(answers.columns)} "
@@ -161,7 +170,8 @@ def plain_value(v):
     return v.item() if isinstance(v, np.generic) else v
 
 def label_order(v):
-    "A sort key for labels: numbers (or text that reads as one: '9' before '10') by value, then the rest by type and text."
+    ("A sort key for labels: numbers (or text that reads as one: '9' before '10') by value, then the rest by type and "
+     "text.")
     try: return (0, float(v), str(v))
     except (TypeError, ValueError): return (1, str(type(v)), str(v))
 
@@ -170,27 +180,32 @@ def answer_classes(labels, classes=None, cardinality:int|None=None) -> list:
     seen = pd.unique(labels)
     if classes is None:
         ints = all(isinstance(plain_value(v), int) and not isinstance(plain_value(v), bool) for v in seen)
-        if cardinality and ints and len(seen) and min(seen) >= 0 and max(seen) < cardinality: classes = list(range(cardinality))  # class indices
+        # class indices
+        if cardinality and ints and len(seen) and min(seen) >= 0 and max(seen) < cardinality:
+            classes = list(range(cardinality))
         else: classes = sorted(seen.tolist(), key=label_order)  # labels: two distinct answers are two classes
     classes = [plain_value(c) for c in classes]
     if len(set(classes)) != len(classes): raise ValueError(f"classes repeat a value: {classes}")
     unknown = [plain_value(v) for v in seen if v not in set(classes)]
     if unknown: raise ValueError(f"the answers hold label(s) {unknown[:5]} outside classes {classes[:10]}")
     if cardinality is not None and len(classes) != cardinality:
-        raise ValueError(f"the answers have {len(classes)} classes {classes[:10]} but the model has cardinality {cardinality}; "
+        raise ValueError(f"the answers have {len(classes)} classes {classes[:10]} but the model has cardinality "
+                         f"{cardinality}; "
                          + (f"use a model with cardinality {len(classes)}, or " if len(classes) >= 2 else "")
                          + f"pass classes= with {cardinality} values (classes nobody answered count too)")
     return classes
 
 def check_one_type(values, what:str):
-    "A ValueError if two distinct values print alike (1 and '1', from files of mixed types): they would silently be two classes, items or workers."
+    ("A ValueError if two distinct values print alike (1 and '1', from files of mixed types): they would silently be "
+     "two classes, items or workers.")
     u = pd.Series(pd.unique(values))
     if len(set(map(type, u))) < 2: return  # one type: distinct values print differently
     shown = u.astype(str)
     twins = shown.duplicated(keep=False)
     if twins.any():
         pairs = [f"{v!r} ({type(v).__name__})" for v in u[twins].head(4)]
-        raise ValueError(f"{what} holds values that look alike but differ in type: {', '.join(pairs)}; give the column one type (e.g. .astype(str))")
+        raise ValueError(f"{what} holds values that look alike but differ in type: {', '.join(pairs)}; give the "
+                         f"column one type (e.g. .astype(str))")
 
 def encode_answers(answers:pd.DataFrame,  # long table, one row per answer (see `answer_table`)
                    classes:Sequence|None=None,  # the classes in code order; default: from the labels
@@ -200,23 +215,29 @@ def encode_answers(answers:pd.DataFrame,  # long table, one row per answer (see 
     t = answer_table(answers, item_col, worker_col, label_col)
     if len(t) == 0: raise ValueError("the answer table has no rows")
     for c in t.columns:
-        if t[c].isna().any(): raise ValueError(f"the answer table's {c!r} column is empty on {int(t[c].isna().sum())} row(s), e.g. row {int(np.flatnonzero(t[c].isna())[0])}")
-        values = t[c].cat.categories if isinstance(t[c].dtype, pd.CategoricalDtype) else t[c]  # categories: each value once
+        if t[c].isna().any():
+            raise ValueError(f"the answer table's {c!r} column is empty on {int(t[c].isna().sum())} row(s), e.g. row "
+                             f"{int(np.flatnonzero(t[c].isna())[0])}")
+        # categories: each value once
+        values = t[c].cat.categories if isinstance(t[c].dtype, pd.CategoricalDtype) else t[c]
         if values.dtype == object: check_one_type(values, f"the answer table's {c!r} column")
-    labels = t.label.cat.categories[t.label.cat.codes.unique()] if isinstance(t.label.dtype, pd.CategoricalDtype) else t.label.to_numpy()
+    labels = t.label.cat.categories[t.label.cat.codes.unique()] if isinstance(t.label.dtype,
+        pd.CategoricalDtype) else t.label.to_numpy()
     classes = answer_classes(labels, classes, cardinality)
     rows, items = pd.factorize(t.item, sort=False)  # on categories: from their codes, without hashing each answer
     cols, workers = pd.factorize(t.worker, sort=False)
     small = lambda a, n: a.astype(np.int32) if n < 2**31 - 1 else a  # half the memory of the answers' positions
     rows, cols = small(rows, len(items)), small(cols, len(workers))
     dtype = np.int8 if len(classes) < 127 else np.int32 if len(classes) < 2**31 - 1 else np.int64
-    if isinstance(t.label.dtype, pd.CategoricalDtype): codes = pd.Index(classes).get_indexer(t.label.cat.categories).astype(dtype)[t.label.cat.codes]
+    if isinstance(t.label.dtype, pd.CategoricalDtype):
+        codes = pd.Index(classes).get_indexer(t.label.cat.categories).astype(dtype)[t.label.cat.codes]
     else: codes = pd.Index(classes).get_indexer(t.label).astype(dtype)
     shape = (len(items), len(workers))
     L = sp.csr_matrix((codes + 1, (rows, cols)), shape=shape)  # repeated (item, worker) pairs are summed here ...
     if L.nnz < len(rows):  # ... so there are some: keep the last answer of each pair
         last = ~pd.Series(rows.astype(np.int64) * len(workers) + cols).duplicated(keep="last").to_numpy()
-        warnings.warn(f"{int((~last).sum())} repeated (item, worker) answer(s): the last answer of each pair is kept", stacklevel=3)
+        warnings.warn(f"{int((~last).sum())} repeated (item, worker) answer(s): the last answer of each pair is kept",
+                      stacklevel=3)
         L = sp.csr_matrix(((codes[last] + 1).astype(dtype), (rows[last], cols[last])), shape=shape)
     return L, pd.Index(items, name="item"), pd.Index(workers, name="worker"), classes
 

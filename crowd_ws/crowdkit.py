@@ -16,14 +16,15 @@ from fastcore.basics import patch
 from scipy.special import digamma
 from tqdm.auto import tqdm
 
+from .base import check_number
 from .core import answer_table, check_one_type
 from .dawid_skene import vote_posterior, vote_shares, vote_stats
 from .glad import GLAD as _GLAD
 
 # %% auto #0
 __all__ = ['EPS', 'CodedAnswers', 'code_answers', 'per_class', 'probas_frame', 'labels_series', 'accuracy', 'empty',
-           'MajorityVote', 'Wawa', 'known_codes', 'clamp', 'check_n_iter', 'DawidSkene', 'OneCoinDawidSkene', 'MACE',
-           'mace_confusion', 'GLAD']
+           'MajorityVote', 'Wawa', 'known_codes', 'clamp', 'DawidSkene', 'OneCoinDawidSkene', 'MACE', 'mace_confusion',
+           'GLAD']
 
 # %% ../nbs/16_crowdkit.ipynb #255f7e39
 class CodedAnswers(NamedTuple):
@@ -51,14 +52,15 @@ def code_answers(data:pd.DataFrame, order:str="sorted") -> CodedAnswers:
     "Check and code an answer table with Crowd-Kit's columns `task, worker, label`."
     t = answer_table(data, "task", "worker", "label")  # a KeyError names a missing column
     for c in t.columns:
-        if t[c].isna().any(): raise ValueError(f"the answer table's {c!r} column is empty on {int(t[c].isna().sum())} row(s)")
+        if t[c].isna().any():
+            raise ValueError(f"the answer table's {c!r} column is empty on {int(t[c].isna().sum())} row(s)")
     check_one_type(t.label.to_numpy(), "the answer table's 'label' column")
     (tc, tasks), (wc, workers), (ac, classes) = (_codes(t[c], order) for c in ("item", "worker", "label"))
     k = max(len(classes), 1)
     Psi = sp.csr_matrix((np.ones(len(t)), (tc, wc * k + ac)), shape=(len(tasks), len(workers) * k))  # repeats add up
     classes = pd.Index(classes, name="label", dtype=data["label"].dtype if len(t) else None)
-    return CodedAnswers(data[["task", "worker", "label"]], pd.Index(tasks, name="task"), pd.Index(workers, name="worker"),
-                        classes, tc, wc, ac, Psi)
+    return CodedAnswers(data[["task", "worker", "label"]], pd.Index(tasks, name="task"),
+                        pd.Index(workers, name="worker"), classes, tc, wc, ac, Psi)
 
 # %% ../nbs/16_crowdkit.ipynb #746180b6
 def per_class(A:CodedAnswers, weights=None) -> np.ndarray:
@@ -72,7 +74,8 @@ def labels_series(probas:pd.DataFrame) -> pd.Series: return probas.idxmax(axis="
 def accuracy(A:CodedAnswers, labels:np.ndarray) -> pd.Series:
     "Each worker's share of distinct answers equal to `labels` (a code per task): Crowd-Kit's skills."
     seen = A.Psi.copy(); seen.data[:] = 1  # one answer per (task, worker, label)
-    hit = np.asarray(seen.T @ np.eye(A.k)[labels]).reshape(len(A.workers), A.k, A.k)  # (worker, label given, label of the task)
+    # (worker, label given, label of the task)
+    hit = np.asarray(seen.T @ np.eye(A.k)[labels]).reshape(len(A.workers), A.k, A.k)
     return pd.Series(np.einsum("jaa->j", hit) / hit.sum((1, 2)), index=A.workers, name="skill")
 
 def empty(model, **attrs):
@@ -82,15 +85,17 @@ def empty(model, **attrs):
     return model
 
 class _Aggregator:
-    "What the classes here share: fit_predict and fit_predict_proba return the fitted `labels_` and `probas_` themselves."
+    "Shared here: fit_predict and fit_predict_proba return the fitted `labels_` and `probas_` themselves."
     def fit_predict(self, data:pd.DataFrame, *args, **kw) -> pd.Series: return self.fit(data, *args, **kw).labels_
-    def fit_predict_proba(self, data:pd.DataFrame, *args, **kw) -> pd.DataFrame: return self.fit(data, *args, **kw).probas_
-    def __repr__(self): return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in vars(self).items() if not k.endswith('_') and not k.startswith('_'))})"
+    def fit_predict_proba(self, data:pd.DataFrame, *args, **kw) -> pd.DataFrame:
+        return self.fit(data, *args, **kw).probas_
+    def __repr__(self):
+        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in vars(self).items() if not k.endswith('_') and not k.startswith('_'))})"
 
 # %% ../nbs/16_crowdkit.ipynb #d3722f20
 class MajorityVote(_Aggregator):
     "Crowd-Kit's MajorityVote: vote shares per task, or the shares of given worker skills."
-    def __init__(self, default_skill:float|None=None,  # the skill of workers missing from `skills` (on_missing_skill='value')
+    def __init__(self, default_skill:float|None=None,  # for workers missing from `skills` (on_missing_skill='value')
                  on_missing_skill:str="error"):  # 'error', 'ignore' (drop their answers) or 'value'
         if on_missing_skill not in ("error", "ignore", "value"):
             raise ValueError(f"on_missing_skill must be 'error', 'ignore' or 'value', got {on_missing_skill!r}")
@@ -99,7 +104,7 @@ class MajorityVote(_Aggregator):
         self.default_skill, self.on_missing_skill = default_skill, on_missing_skill
 
     def fit(self, data:pd.DataFrame, skills:pd.Series|None=None) -> "MajorityVote":
-        "Vote shares (weighted by `skills`, indexed by worker, if given), labels, and each worker's agreement with them."
+        "Vote shares (of `skills`, by worker, if given), labels, and each worker's agreement with them."
         A = code_answers(data)
         if not len(A.t): return empty(self, skills_=pd.Series(dtype=float, name="skill"))
         w = None if skills is None else self._weights(A, skills)
@@ -117,7 +122,8 @@ class MajorityVote(_Aggregator):
         missing = np.isnan(w)
         if not missing.any(): return w
         if self.on_missing_skill == "error":
-            raise ValueError(f"no skill for {int(missing.sum())} worker(s), e.g. {A.workers[missing][0]!r}: give every worker one, "
+            raise ValueError(f"no skill for {int(missing.sum())} worker(s), e.g. {A.workers[missing][0]!r}: give "
+                             f"every worker one, "
                              "or use on_missing_skill='ignore' or 'value'")
         if self.on_missing_skill == "value": w[missing] = self.default_skill
         elif (left := len(A.tasks) - len(np.unique(A.t[~missing[A.w]]))):
@@ -152,7 +158,8 @@ def known_codes(A:CodedAnswers, true_labels) -> np.ndarray:
     if true_labels is None or not len(true_labels): return codes
     gold = pd.Series(true_labels)
     if (bad := ~gold.isin(A.classes)).any():
-        raise ValueError(f"true_labels holds a label no worker gave: {gold[bad].iloc[0]!r} for task {gold.index[bad][0]!r}")
+        raise ValueError(f"true_labels holds a label no worker gave: {gold[bad].iloc[0]!r} for task "
+                         f"{gold.index[bad][0]!r}")
     at = A.tasks.get_indexer(gold.index)
     codes[at[at >= 0]] = A.classes.get_indexer(gold.to_numpy()[at >= 0])
     return codes
@@ -162,27 +169,27 @@ def clamp(T, known) -> np.ndarray:
     T = T.copy(); T[known >= 0] = np.eye(T.shape[1])[known[known >= 0]]
     return T
 
-def check_n_iter(n_iter):
-    "A number of EM steps, checked."
-    if not (isinstance(n_iter, (int, np.integer)) and n_iter >= 0): raise ValueError(f"n_iter must be an integer >= 0, got {n_iter!r}")
 
 # %% ../nbs/16_crowdkit.ipynb #d18d1091
 class DawidSkene(_Aggregator):
     "Crowd-Kit's DawidSkene: the classic model, unregularised, fitted by EM from majority-vote shares."
     def __init__(self, n_iter:int=100,  # EM steps at most
                  tol:float=1e-5,  # stop when the loss per answer gains less
-                 initial_error_strategy:str|None=None):  # how `fit`'s initial_error is used: 'addition', 'assign' or None
+                 initial_error_strategy:str|None=None):  # initial_error's use: 'addition', 'assign' or None
         if initial_error_strategy not in (None, "assign", "addition"):
-            raise ValueError(f"initial_error_strategy must be 'assign', 'addition' or None, got {initial_error_strategy!r}")
-        check_n_iter(n_iter)
+            raise ValueError(f"initial_error_strategy must be 'assign', 'addition' or None, got "
+                             f"{initial_error_strategy!r}")
+        check_number("n_iter", n_iter, lo=0, integer=True)
         self.n_iter, self.tol, self.initial_error_strategy = n_iter, tol, initial_error_strategy
 
-    def fit(self, data:pd.DataFrame, true_labels:pd.Series|None=None, initial_error:pd.DataFrame|None=None) -> "DawidSkene":
-        "EM from the majority-vote shares; `true_labels` (by task) hold some tasks, `initial_error` seeds the first M-step."
+    def fit(self, data:pd.DataFrame, true_labels:pd.Series|None=None,
+            initial_error:pd.DataFrame|None=None) -> "DawidSkene":
+        "EM from majority-vote shares; `true_labels` (by task) hold tasks, `initial_error` seeds the first M-step."
         A = code_answers(data)
         if not len(A.t): return empty(self, priors_=pd.Series(dtype=float, name="prior"), errors_=pd.DataFrame())
         if initial_error is not None and self.initial_error_strategy is None:
-            warnings.warn("initial_error is not used: initial_error_strategy is None (give 'addition' or 'assign')", stacklevel=2)
+            warnings.warn("initial_error is not used: initial_error_strategy is None (give 'addition' or 'assign')",
+                          stacklevel=2)
         known = known_codes(A, true_labels)
         T = clamp(vote_shares(per_class(A), A.k), known)
         given = self._initial(A, initial_error) if self.initial_error_strategy and initial_error is not None else None
@@ -202,7 +209,8 @@ def _m_step(self:DawidSkene, A, T, given=None):
     "Priors, error rates (k_vote, m, k_true) and the (label, worker) rows they hold, from posteriors T."
     counts = vote_stats(A.Psi, T[:, None], A.k)[0][0]
     rows = counts.sum(2) > 0
-    if given is not None and self.initial_error_strategy == "addition": counts, rows = counts + given[0], rows | given[1]
+    if given is not None and self.initial_error_strategy == "addition":
+        counts, rows = counts + given[0], rows | given[1]
     if given is not None and self.initial_error_strategy == "assign": counts, rows = self._assigned(A, rows, *given)
     E = np.where(rows[..., None], np.maximum(counts, EPS), 0.0)
     return T.mean(0), E / np.maximum(E.sum(0, keepdims=True), EPS), rows
@@ -217,7 +225,8 @@ def _e_step(self:DawidSkene, A, p, E, rows) -> np.ndarray:
 def _loss(self:DawidSkene, A, T, p, E, rows) -> float:
     "Expected log joint of the answers plus the posteriors' entropy, per answer."
     answers_per_task = np.asarray(A.Psi.sum(1)).ravel()
-    joint = ((A.Psi @ _log_errors(E, rows).transpose(1, 0, 2).reshape(-1, A.k)) * T).sum() + answers_per_task @ T @ np.log(np.maximum(p, EPS))
+    joint = ((A.Psi @ _log_errors(E, rows).transpose(1, 0, 2).reshape(-1,
+        A.k)) * T).sum() + answers_per_task @ T @ np.log(np.maximum(p, EPS))
     return float(joint - (T * np.log(np.maximum(T, EPS))).sum()) / len(A.t)
 
 # %% ../nbs/16_crowdkit.ipynb #b5c728f8
@@ -230,7 +239,8 @@ def _initial(self:DawidSkene, A, initial_error):
     a = A.classes.get_indexer(initial_error.index.get_level_values("label"))
     cols = A.classes.get_indexer(initial_error.columns)
     if (cols < 0).any():
-        warnings.warn(f"initial_error's column(s) {list(initial_error.columns[cols < 0])} name no label in the answers: not used", stacklevel=3)
+        warnings.warn(f"initial_error's column(s) {list(initial_error.columns[cols < 0])} name no label in the "
+                      f"answers: not used", stacklevel=3)
     ok = (j >= 0) & (a >= 0)
     E, rows = np.zeros((A.k, len(A.workers), A.k)), np.zeros((A.k, len(A.workers)), bool)
     E[a[ok][:, None], j[ok][:, None], cols[None, cols >= 0]] = initial_error.to_numpy(float)[ok][:, cols >= 0]
@@ -242,11 +252,13 @@ def _assigned(self:DawidSkene, A, rows, E0, given):
     "The assigned errors, if they cover every label each worker gave and sum to 1 per true label (unless counts)."
     if (rows & ~given).any():
         j, a = np.argwhere((rows & ~given).T)[0]  # the first worker without them
-        raise ValueError(f"initial_error_strategy='assign' needs initial_error rows for every label each worker gave: none for worker "
+        raise ValueError(f"initial_error_strategy='assign' needs initial_error rows for every label each worker gave: "
+                         f"none for worker "
                          f"{A.workers[j]!r}, label {A.classes[a]!r}")
     sums = E0.sum(0)[given.any(0)]
     if (E0 <= 1).all() and not np.allclose(sums, 1.0):
-        raise ValueError(f"The sum of each worker's error matrix in initial_error should be 1.0 per true label (or all be counts); "
+        raise ValueError(f"The sum of each worker's error matrix in initial_error should be 1.0 per true label (or "
+                         f"all be counts); "
                          f"one sums to {sums.ravel()[~np.isclose(sums.ravel(), 1)][0]:g}")
     return E0, given
 
@@ -257,8 +269,10 @@ def _report(self:DawidSkene, A, T, p, E, rows):
     self.priors_ = pd.Series(p, index=A.classes, name="prior")
     a, j = np.nonzero(rows)
     j, a = j[order := np.lexsort((a, j))], a[order]  # worker by worker
-    self.errors_ = pd.DataFrame(E[a, j], columns=pd.Index(["worker", "label", *A.classes])[2:],  # typed as pandas types them beside names
-                                index=pd.MultiIndex.from_arrays([A.workers[j], A.classes[a]], names=["worker", "label"]))
+    # typed as pandas types them beside names
+    self.errors_ = pd.DataFrame(E[a, j], columns=pd.Index(["worker", "label", *A.classes])[2:],
+                                index=pd.MultiIndex.from_arrays([A.workers[j], A.classes[a]],
+                                                                names=["worker", "label"]))
     self.labels_ = labels_series(self.probas_)
     return self
 
@@ -286,13 +300,16 @@ class OneCoinDawidSkene(DawidSkene):
 class MACE(_Aggregator):
     "Crowd-Kit's MACE: each worker is truthful or, with its spamming probability, answers from its own distribution."
     def __init__(self, n_restarts:int=10, n_iter:int=50, method:str="vb",  # 'vb' (variational Bayes) or 'em'
-                 smoothing:float=0.1,  # not used, as in Crowd-Kit (EM adds 0.01 / the number of labels): another value warns
-                 default_noise:float=0.5, alpha:float=0.5, beta:float=0.5,  # the start's spread; vb's Beta prior on spamming
+                 smoothing:float=0.1,  # unused, as in Crowd-Kit (EM adds 0.01 / labels): another value warns
+                 default_noise:float=0.5, alpha:float=0.5, beta:float=0.5,  # the start's spread; vb's Beta prior
                  random_state:int|None=0, verbose:int=0):  # 1: a progress bar over the restarts
         if method not in ("vb", "em"): raise ValueError(f"method must be 'vb' or 'em', got {method!r}")
-        if smoothing != 0.1: warnings.warn("MACE's smoothing is not used: EM adds 0.01 / the number of labels, as in Crowd-Kit", stacklevel=2)
-        check_n_iter(n_iter)
-        self.n_restarts, self.n_iter, self.method, self.smoothing, self.default_noise = n_restarts, n_iter, method, smoothing, default_noise
+        if smoothing != 0.1:
+            warnings.warn("MACE's smoothing is not used: EM adds 0.01 / the number of labels, as in Crowd-Kit",
+                          stacklevel=2)
+        check_number("n_iter", n_iter, lo=0, integer=True)
+        self.n_restarts, self.n_iter, self.method, self.smoothing, self.default_noise = (n_restarts, n_iter, method,
+            smoothing, default_noise)
         self.alpha, self.beta, self.random_state, self.verbose = alpha, beta, random_state, verbose
 
     def fit(self, data:pd.DataFrame) -> "MACE":
@@ -324,13 +341,14 @@ def mace_confusion(spam, theta) -> np.ndarray:
 
 @patch
 def _e_step(self:MACE, A, spam, theta):
-    "(posteriors, log marginal likelihood, expected (spamming, truthful) answers (m, 2), expected spammed labels (m, k))."
+    "(posteriors, log marginal likelihood, expected (spammed, truthful) answers (m, 2), spammed labels (m, k))."
     C = np.maximum(mace_confusion(spam, theta), 1e-300)
     T, lz = vote_posterior(A.Psi, np.full((1, A.k), -np.log(A.k)), np.log(C)[None])
     counts = vote_stats(A.Psi, T, A.k)[0][0]  # (k_vote, m, k_true): answers a of worker j on tasks of truth y
     spammed = counts * (spam[:, 0][None, :, None] * theta.T[:, :, None] / C)  # their expected spamming part
     strat = spammed.sum(2).T
-    return T[:, 0], float(np.log(np.exp(lz[:, 0]) + 1e-8).sum()), np.stack([strat.sum(1), np.einsum("aja->j", counts - spammed)], 1), strat
+    return T[:, 0], float(np.log(np.exp(lz[:, 0]) + 1e-8).sum()), np.stack([strat.sum(1),
+        np.einsum("aja->j", counts - spammed)], 1), strat
 
 @patch
 def _m_step(self:MACE, know, strat):
@@ -344,29 +362,37 @@ def _m_step(self:MACE, know, strat):
 class GLAD(_Aggregator):
     "Crowd-Kit's GLAD signature over crowd_ws's GLAD: worker abilities, task log-easiness, a uniform class prior."
     def __init__(self, n_iter:int=100, tol:float=1e-5, silent:bool=True,  # silent=False: a progress bar
-                 labels_priors=None, alphas_priors_mean=None, betas_priors_mean=None,  # not available: priors are uniform, 1 and 0
+                 labels_priors=None, alphas_priors_mean=None, betas_priors_mean=None,  # not available
                  m_step_max_iter:int=25,  # L-BFGS steps per M-step
                  m_step_tol:float=1e-2):  # not used (each M-step runs m_step_max_iter steps): another value warns
         given = [n for n, v in (("labels_priors", labels_priors), ("alphas_priors_mean", alphas_priors_mean),
                                 ("betas_priors_mean", betas_priors_mean)) if v is not None]
-        if given: raise ValueError(f"GLAD here takes no {given}: its class prior is uniform and its priors on abilities and "
+        if given:
+            raise ValueError(f"GLAD here takes no {given}: its class prior is uniform and its priors on abilities and "
                                    "log-easiness have means 1 and 0")
-        if m_step_tol != 1e-2: warnings.warn("GLAD's m_step_tol is not used: each M-step runs m_step_max_iter L-BFGS steps", stacklevel=2)
-        check_n_iter(n_iter)
-        self.n_iter, self.tol, self.silent, self.m_step_max_iter, self.m_step_tol = n_iter, tol, silent, m_step_max_iter, m_step_tol
+        if m_step_tol != 1e-2:
+            warnings.warn("GLAD's m_step_tol is not used: each M-step runs m_step_max_iter L-BFGS steps", stacklevel=2)
+        check_number("n_iter", n_iter, lo=0, integer=True)
+        self.n_iter, self.tol, self.silent, self.m_step_max_iter, self.m_step_tol = (n_iter, tol, silent,
+            m_step_max_iter, m_step_tol)
 
     def fit(self, data:pd.DataFrame) -> "GLAD":
         "EM from the majority-vote shares (one answer per task and worker)."
         A = code_answers(data)
-        if not len(A.t): return empty(self, alphas_=pd.Series(dtype=float, name="alpha"), betas_=pd.Series(dtype=float, name="beta"),
+        if not len(A.t):
+            return empty(self, alphas_=pd.Series(dtype=float, name="alpha"), betas_=pd.Series(dtype=float, name="beta"),
                                       priors_=pd.Series(dtype=float, name="prior"))
-        if A.Psi.max() > 1: raise ValueError("GLAD takes one answer per task and worker: this table repeats a (task, worker) answer")
-        L = sp.csr_matrix((A.a + 1, (A.t, A.w)), shape=(len(A.tasks), len(A.workers)))  # crowd_ws's label matrix, code + 1
-        if L.nnz < len(A.t): raise ValueError("GLAD takes one answer per task and worker: a worker gives two labels to one task")
+        if A.Psi.max() > 1:
+            raise ValueError("GLAD takes one answer per task and worker: this table repeats a (task, worker) answer")
+        # crowd_ws's label matrix, code + 1
+        L = sp.csr_matrix((A.a + 1, (A.t, A.w)), shape=(len(A.tasks), len(A.workers)))
+        if L.nnz < len(A.t):
+            raise ValueError("GLAD takes one answer per task and worker: a worker gives two labels to one task")
         model = _GLAD(max(A.k, 2), n_iter=self.n_iter, tol=self.tol, m_steps=self.m_step_max_iter)
         T, alpha, b, self.n_iter_ = model._em(L, np.ones(len(A.workers)), True, progress_bar=not self.silent)
         self.probas_ = probas_frame(A, T[:, :A.k])
         self.labels_ = labels_series(self.probas_)
-        self.alphas_, self.betas_ = pd.Series(alpha, index=A.workers, name="alpha"), pd.Series(b, index=A.tasks, name="beta")
+        self.alphas_, self.betas_ = (pd.Series(alpha, index=A.workers, name="alpha"),
+                                     pd.Series(b, index=A.tasks, name="beta"))
         self.priors_ = pd.Series(np.full(A.k, 1 / A.k), index=A.classes, name="prior")
         return self

@@ -45,7 +45,8 @@ def data_dir(path=None  # a folder given by the caller; wins over everything els
     if path is not None: folder, said = Path(path).expanduser(), "path="
     elif os.environ.get(DATA_ENV): folder, said = Path(os.environ[DATA_ENV]).expanduser(), f"${DATA_ENV}"
     else: return cache_dir() / "weather"
-    if folder.is_file(): raise NotADirectoryError(f"{said} must name the folder that holds the weather CSVs, not a file: {folder}")
+    if folder.is_file():
+        raise NotADirectoryError(f"{said} must name the folder that holds the weather CSVs, not a file: {folder}")
     return folder
 
 # %% ../nbs/01_data.ipynb #79f7e1fc
@@ -65,7 +66,8 @@ def _copy(r, out, deadline:float, name:str, progress:bool):
     from tqdm.auto import tqdm
     total, t0 = r.headers.get("Content-Length"), time.monotonic()
     with tqdm(total=int(total) if total else None, unit="B", unit_scale=True, desc=name, disable=not progress) as bar:
-        read = getattr(r, "read1", r.read)  # read1: whatever has arrived, so a trickling server cannot outlast the deadline
+        # read1: whatever has arrived, so a trickling server cannot outlast the deadline
+        read = getattr(r, "read1", r.read)
         for block in iter(lambda: read(1 << 16), b""):
             out.write(block); bar.update(len(block))
             if time.monotonic() - t0 > deadline: raise TimeoutError(f"not complete after {deadline:.0f} s")
@@ -81,7 +83,8 @@ def download(url:str,  # where to read from (http(s):// or file://)
     dest.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
     try:
-        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=timeout) as r: _copy(r, out, deadline, dest.name, progress)
+        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=timeout) as r:
+            _copy(r, out, deadline, dest.name, progress)
         got = sha256sum(tmp)
         if sha256 is not None and got != sha256:
             raise OSError(f"Checksum mismatch for {dest.name} from {url}: expected sha256 {sha256}, got {got}; "
@@ -99,7 +102,8 @@ def _check_local(f:Path, digest:str|None, base_url:str, timeout:float, user_fold
     if digest is None or sha256sum(f) == digest: return
     if user_folder:
         warnings.warn(f"{f} is not the pinned copy of {f.name} (its sha256 differs from {digest[:12]}...): results may "
-                      f"differ from the tutorial's. Replace it with the file from {base_url + f.name} if that is not intended.", stacklevel=4)
+                      f"differ from the tutorial's. Replace it with the file from {base_url + f.name} if that is not "
+                      f"intended.", stacklevel=4)
         return
     warnings.warn(f"the cached {f} is damaged (sha256 mismatch); downloading it again", stacklevel=4)
     download(base_url + f.name, f, digest, timeout=timeout)
@@ -166,16 +170,20 @@ def load_data(path=None,  # folder with the two CSVs (else `$CROWD_WS_DATA`, els
               n_dev:int=50, n_test:int=50):  # split sizes; the rest is train
     "`(crowd_answers, df_train, df_dev, df_test)` exactly as the crowdsourcing tutorial builds them."
     for name, v in (("n_dev", n_dev), ("n_test", n_test)):
-        if not (isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= 0): raise ValueError(f"{name} must be a whole number >= 0, got {v!r}")
+        if not (isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= 0):
+            raise ValueError(f"{name} must be a whole number >= 0, got {v!r}")
     files = weather_files(path)
     gold_file, crowd_file = files["weather-evaluated-agg-DFE.csv"], files["weather-non-agg-DFE.csv"]
     labelled = labelled_tweets(read_table(gold_file, GOLD_COLUMNS))
     crowd = read_table(crowd_file, CROWD_COLUMNS)
     crowd = crowd[crowd.tweet_id.isin(labelled.tweet_id)]
     crowd = pd.DataFrame({"worker_id": crowd.worker_id.values,
-                          "answer": _map_answers(crowd.emotion, answer_mapping, f"{crowd_file.name} column 'emotion'").values},
+                          "answer": _map_answers(crowd.emotion, answer_mapping,
+                                                 f"{crowd_file.name} column 'emotion'").values},
                          index=pd.Index(crowd.tweet_id.values, name="tweet_id"))
-    if n_dev + n_test >= len(labelled): raise ValueError(f"n_dev + n_test = {n_dev + n_test} leaves no training tweets (there are {len(labelled)} labelled tweets)")
+    if n_dev + n_test >= len(labelled):
+        raise ValueError(f"n_dev + n_test = {n_dev + n_test} leaves no training tweets (there are {len(labelled)} "
+                         f"labelled tweets)")
     df_dev, df_test = labelled[:n_dev].copy(), labelled[n_dev:n_dev + n_test].copy()
     df_train = labelled[n_dev + n_test:][["tweet_id", "tweet_text"]].copy()
     hidden = pd.concat([df_dev.tweet_id[:len(df_dev) // 2], df_test.tweet_id, df_train.tweet_id[:len(df_train) // 2]])
@@ -258,7 +266,8 @@ def make_crowd(n_items:int, n_workers:int, cardinality:int=2,
                seed:int=0, block:int=200_000) -> Crowd:  # items sampled at once (memory vs speed)
     "Draw a Dawid-Skene crowd with known truth and parameters, deterministically from `seed`."
     if n_items < 1 or n_workers < 1 or cardinality < 2:
-        raise ValueError(f"need n_items >= 1, n_workers >= 1, cardinality >= 2; got {n_items}, {n_workers}, {cardinality}")
+        raise ValueError(f"need n_items >= 1, n_workers >= 1, cardinality >= 2; got {n_items}, {n_workers}, "
+                         f"{cardinality}")
     rng = np.random.default_rng(seed)
     k = cardinality
     p = np.full(k, 1 / k) if class_balance is None else np.asarray(class_balance, float)
@@ -270,5 +279,6 @@ def make_crowd(n_items:int, n_workers:int, cardinality:int=2,
     dtype = np.int8 if k <= 127 else np.int16
     L = np.concatenate([_sample_block(rng, y[s:s + block], conf, cov, dtype) for s in range(0, n_items, block)])
     items, workers = np.nonzero(L >= 0)
-    answers = pd.DataFrame({"item": items.astype(np.int64), "worker": workers.astype(np.int32), "label": L[items, workers]})
+    answers = pd.DataFrame({"item": items.astype(np.int64), "worker": workers.astype(np.int32),
+                            "label": L[items, workers]})
     return Crowd(answers, L, y, p, conf, cov, acc)

@@ -36,20 +36,22 @@ def vote_shares(c, k:int) -> np.ndarray:
 
 @reads_sparse
 def ds_init_block(block, ws, k:int):
-    "Statistics of one block from majority-vote soft labels; with them, each source's agreement with the majority label (Wawa's statistic)."
+    "A block's statistics from majority-vote soft labels, and each source's agreement with the majority label (Wawa's)."
     onehots = indicators(block, k, ws); c = votes_per_class(onehots)
     return (*ds_stats(vote_shares(c, k), onehots), *majority_agreement(onehots, c))
 
 def posterior_many(onehots, lps, lts):
-    "Posteriors (B, r, k) and log-normalisers (B, r) of r models (lps (r, k), lts (r, k_vote, m, k_true)) from a block's indicators."
+    "Posteriors (B, r, k) and log-normalisers (B, r) of r models (lps (r, k), lts (r, k_vote, m, k_true)) from onehots."
     r, k = lps.shape
-    z = lps.ravel() + sum(I @ lts[:, a].transpose(1, 0, 2).reshape(-1, r * k).astype(np.float32) for a, I in enumerate(onehots))
-    T, lz = softmax_rows(z.astype(np.float64).reshape(-1, k))  # one product per class with r * k columns for all the models
+    z = lps.ravel() + sum(I @ lts[:, a].transpose(1, 0, 2).reshape(-1, r * k).astype(np.float32) for a,
+                          I in enumerate(onehots))
+    # one product per class with r * k columns for all the models
+    T, lz = softmax_rows(z.astype(np.float64).reshape(-1, k))
     return T.reshape(onehots[0].shape[0], r, k), lz.reshape(onehots[0].shape[0], r)
 
 @reads_sparse
 def ds_block_many(block, ws, lps, lts, w=None):
-    "One EM pass of r models over a block (rows weighted by `w`, if given): stacked statistics (r, k_vote, m, k_true), class sums (r, k) and log-likelihoods (r,)."
+    "One EM pass of r models over a block (rows weighted by `w`): stats (r, k_vote, m, k_true), sums (r, k), lls (r,)."
     r, k = lps.shape
     onehots = indicators(block, k, ws)
     T, lz = posterior_many(onehots, lps, lts)
@@ -65,19 +67,21 @@ def ds_block(block, ws, log_prior, log_theta, w=None):
 
 # %% ../nbs/08_dawid_skene.ipynb #054edec3
 def one_sided(counts, sums) -> np.ndarray:
-    "Sources whose votes (statistics `counts` (k_vote, m, k_true), class sums `sums`) all fall in one class c, more than chance allows: pi_c^n < 1/m."
+    "Sources whose votes all fall in one class c beyond chance (`counts` (k_vote, m, k_true), `sums`): pi_c^n < 1/m."
     votes = counts.sum(2)  # (k_vote, m)
     n, m, pi = votes.sum(0), votes.shape[1], sums / max(sums.sum(), 1e-12)
-    chance = n * np.log(np.maximum(pi[votes.argmax(0)], 1e-300))  # log P(n votes all of that class | votes track the classes)
+    # log P(n votes all of that class | votes track the classes)
+    chance = n * np.log(np.maximum(pi[votes.argmax(0)], 1e-300))
     return ((votes > 0).sum(0) == 1) & (chance < -np.log(max(m, 1)))
 
 def skill_prior(counts, smoothing:float) -> np.ndarray:
-    "Each source's skill confusion (k_vote, m, k_true): its overall accuracy on the diagonal, its errors spread as all sources' errors are."
+    "Each source's skill confusion (k_vote, m, k_true): its accuracy on the diagonal, errors spread as everyone's."
     k = counts.shape[0]
     acc = (np.einsum("aja->j", counts) + smoothing) / (counts.sum((0, 2)) + k * smoothing)
     errors = (counts.sum(1) + smoothing + 1e-12) * (1 - np.eye(k))  # pooled wrong votes per true class (even if none)
     errors = errors / errors.sum(0, keepdims=True)
-    return np.where(np.eye(k, dtype=bool)[:, None, :], acc[None, :, None], (1 - acc)[None, :, None] * errors[:, None, :])
+    return np.where(np.eye(k, dtype=bool)[:, None, :], acc[None, :, None],
+                    (1 - acc)[None, :, None] * errors[:, None, :])
 
 # %% ../nbs/08_dawid_skene.ipynb #5bc8ac8d
 PROB_FLOOR = np.finfo(float).eps  # no probability below this: an unseen vote (smoothing=0) is unlikely, not impossible
@@ -105,12 +109,14 @@ class Confusion:
         return None
 
 def sided_rates(counts, sums, sided, confusion:Confusion, smoothing:float) -> np.ndarray:
-    "log firing rates (k_vote, m_sided, k_true) of the one-sided sources: per true class, or as `confusion` reads them (see the text)."
+    "log firing rates (k_vote, m_sided, k_true) of one-sided sources: per true class, or as `confusion` reads them."
     k = counts.shape[0]
     rates = (counts[:, sided] + smoothing) / (sums + (k + 1) * smoothing)  # P(votes a | y); abstain: the rest
     c = counts[:, sided].sum(2).argmax(0)  # each source's class
-    n, N, own = counts[c, np.flatnonzero(sided)], np.broadcast_to(sums, (len(c), k)), np.eye(k, dtype=bool)[c]  # (m_sided, k_true)
-    beta = (np.where(own, 0, n).sum(1, keepdims=True) + smoothing) / (np.where(own, 0, N).sum(1, keepdims=True) + (k + 1) * smoothing)
+    # (m_sided, k_true)
+    n, N, own = counts[c, np.flatnonzero(sided)], np.broadcast_to(sums, (len(c), k)), np.eye(k, dtype=bool)[c]
+    beta = (np.where(own, 0, n).sum(1, keepdims=True) + smoothing) / (np.where(own, 0, N).sum(1,
+        keepdims=True) + (k + 1) * smoothing)
     err = confusion.sided_errors(n, N, own, beta, smoothing)
     if err is not None: rates[c, np.arange(len(c))] = np.where(own, rates[c, np.arange(len(c))], err)
     return np.log(rates)
@@ -118,21 +124,23 @@ def sided_rates(counts, sums, sided, confusion:Confusion, smoothing:float) -> np
 def ds_params(counts, sums, smoothing:float, sided=None, confusion:Confusion|None=None, vb:bool=False,
               prior=None,  # a fixed class balance (k,); None: estimated
               state:dict|None=None):  # the variant's inner state, kept across EM steps (MACE's)
-    "M-step: log prior (k,) and log theta (k_vote, m, k_true); one-sided sources get firing rates, the others confusions (`vb`: E[log theta])."
+    "M-step: log prior (k,), log theta (k_vote, m, k_true); one-sided sources get firing rates (`vb`: E[log theta])."
     confusion = Confusion() if confusion is None else confusion
     if prior is None: prior = (sums + smoothing) / (sums + smoothing).sum()
     log_theta = confusion.log_rows(confusion.rows(counts, smoothing, vb, {} if state is None else state), vb)
     if sided is not None and sided.any(): log_theta[:, sided] = sided_rates(counts, sums, sided, confusion, smoothing)
-    return np.log(np.maximum(prior, PROB_FLOOR)), np.maximum(log_theta, np.log(PROB_FLOOR))  # no log(0): a zero count gives no NaN
+    # no log(0): a zero count gives no NaN
+    return np.log(np.maximum(prior, PROB_FLOOR)), np.maximum(log_theta, np.log(PROB_FLOOR))
 
 def check_vb(confusion:Confusion, vb) -> bool:
     "`vb` as a bool, if `confusion` can be fitted that way; else a ValueError."
     if vb not in (True, False): raise ValueError(f"vb must be True or False, got {vb!r}")
-    if vb and not confusion.has_vb: raise ValueError(f"vb=True needs a posterior over the confusion rows, which {confusion.name!r} does not have")
+    if vb and not confusion.has_vb:
+        raise ValueError(f"vb=True needs a posterior over the confusion rows, which {confusion.name!r} does not have")
     return bool(vb)
 
 def normalised_theta(log_theta, sided) -> np.ndarray:
-    "log theta with the rows of the sources that are not one-sided normalised over the votes (what a `vb` fit reports as confusions)."
+    "log theta with the rows of sources that are not one-sided normalised over the votes (a `vb` fit's confusions)."
     out = log_theta.copy()
     out[:, ~sided] -= np.logaddexp.reduce(out[:, ~sided], axis=0, keepdims=True)
     return out
@@ -151,7 +159,8 @@ def votes_per_row(L) -> np.ndarray:
     if sp.issparse(L):  # stored entries per row, less any stored zeros (abstains)
         C = sp.csr_matrix(L)
         per_row = np.diff(C.indptr)
-        if (C.data == 0).any(): per_row = per_row - np.add.reduceat(np.r_[C.data == 0, False], C.indptr[:-1])[:len(per_row)] * (per_row > 0)
+        if (C.data == 0).any():
+            per_row = per_row - np.add.reduceat(np.r_[C.data == 0, False], C.indptr[:-1])[:len(per_row)] * (per_row > 0)
         return per_row
     return np.concatenate([np.zeros(0, np.int64)] + [np.count_nonzero(b >= 0, 1) for b in blocks(L)])
 
@@ -161,16 +170,18 @@ def vote_matrix(L, k:int, per_row:np.ndarray) -> sp.csr_matrix:
     indptr = np.zeros(n + 1, np.int64 if per_row.sum() >= 2**31 else np.int32); np.cumsum(per_row, out=indptr[1:])
     if sp.issparse(L):  # straight from the stored votes, row by row: no dense block of n x m, no int64 triplets
         C = sp.csr_matrix(L)
-        col = np.multiply(C.indices, k, dtype=np.int32); col += C.data; col -= 1  # stored label + 1 -> source j, label a
+        # stored label + 1 -> source j, label a
+        col = np.multiply(C.indices, k, dtype=np.int32); col += C.data; col -= 1
         if (C.data == 0).any(): col = col[C.data != 0]  # stored zeros are abstains
         return sp.csr_matrix((np.ones(len(col)), col, indptr), shape=(n, m * k))
     col, offset, s = np.empty(indptr[-1], np.int32), np.arange(m, dtype=np.int32) * k, 0
     for b in blocks(L):  # fill one preallocated array: fresh memory and copies cost more than the work
         col[indptr[s]:indptr[s + len(b)]] = np.add(b, offset, dtype=np.int32)[b >= 0]; s += len(b)
-    return sp.csr_matrix((np.ones(len(col)), col, indptr), shape=(n, m * k))  # float64: every product sums in double precision
+    # float64: every product sums in double precision
+    return sp.csr_matrix((np.ones(len(col)), col, indptr), shape=(n, m * k))
 
 def vote_stats(Psi, T, k:int):
-    "M-step statistics from the vote matrix and posteriors T (n, r, k) of r models: counts (r, k_vote, m, k_true), class sums (r, k)."
+    "M-step statistics from the vote matrix and posteriors T (n, r, k): counts (r, k_vote, m, k_true), sums (r, k)."
     n, r, _ = T.shape
     m = Psi.shape[1] // k
     return (Psi.T @ T.reshape(n, r * k)).reshape(m, k, r, k).transpose(2, 1, 0, 3), T.sum(0)
@@ -186,15 +197,18 @@ def vote_posterior(Psi, lps, lts):
 
 # %% ../nbs/08_dawid_skene.ipynb #5cfe1f8f
 def _ds_em_votes(L, k, y_known, per_row, weights=None):
-    "(initial statistics, statistics after an E-step with given parameters) from the vote matrix of an in-memory L (`weights`: items per row)."
+    "(first statistics, statistics after an E-step with given parameters) of an in-memory L (`weights`: row counts)."
     Psi = vote_matrix(L, k, per_row)
     w = (lambda T: T) if weights is None else (lambda T: T * weights.reshape(-1, *[1] * (T.ndim - 1)))
-    clamp = (lambda T: T) if y_known is None else (lambda T: np.where((y_known >= 0)[:, None, None], np.eye(k)[np.maximum(y_known, 0)][:, None], T))
+    clamp = (lambda T: T) if y_known is None else (lambda T: np.where((y_known >= 0)[:, None, None],
+        np.eye(k)[np.maximum(y_known, 0)][:, None], T))
     def init():
         c = Psi @ np.tile(np.eye(k), (Psi.shape[1] // k, 1))  # votes per class, (n, k)
         counts, sums = vote_stats(Psi, w(clamp(vote_shares(c, k)[:, None])), k)
-        per_vote = Psi.T @ w(np.eye(k)[c.argmax(1)])  # (m * k, k): votes a of source j on items whose majority label is b
-        return counts[0], sums[0], np.einsum("jaa->j", per_vote.reshape(-1, k, k)), per_vote.sum(1).reshape(-1, k).sum(1)
+        # (m * k, k): votes a of source j on items whose majority label is b
+        per_vote = Psi.T @ w(np.eye(k)[c.argmax(1)])
+        return counts[0], sums[0], np.einsum("jaa->j", per_vote.reshape(-1, k, k)), per_vote.sum(1).reshape(-1,
+            k).sum(1)
     def step(lps, lts):
         T, lz = vote_posterior(Psi, lps, lts)
         return (*vote_stats(Psi, w(clamp(T)), k), w(lz).sum(0))
@@ -205,7 +219,7 @@ def _ds_em_blocks(L, k):
     return (lambda: map_reduce(L, k, ds_init_block, k)), (lambda lps, lts: map_reduce(L, k, ds_block_many, lps, lts))
 
 def _em_passes(L, k, y_known):
-    "The vote matrix for an in-memory L (of its distinct rows, if rows repeat) unless dense two-class votes make block passes cheaper; block passes for Dask."
+    "The vote matrix of an in-memory L (its distinct rows) unless dense two-class blocks are cheaper; blocks for Dask."
     if is_dask(L): return _ds_em_blocks(L, k)  # `fit` refuses y_known for a Dask L
     U, w = weighted_rows(L, k) if y_known is None else (L, None)
     if w is not None: return _ds_em_votes(U, k, None, votes_per_row(U), w)
@@ -213,14 +227,15 @@ def _em_passes(L, k, y_known):
     dense_cheaper = not sp.issparse(L) and per_row.sum() > L.shape[0] * L.shape[1] * (k - 1) / 4  # measured crossover
     return _ds_em_blocks(L, k) if dense_cheaper and y_known is None else _ds_em_votes(L, k, y_known, per_row)
 
-ONE_SIDED_SHARE = 0.5  # from this share of the votes cast by one-sided sources on, the votes cannot tell the class balance
+# from this share of the votes cast by one-sided sources on, the votes cannot tell the class balance
+ONE_SIDED_SHARE = 0.5
 
 def sided_share(sided, voted) -> float:
     "The share of all votes cast by the one-sided sources `sided` (`voted`: votes per source)."
     return float(np.asarray(voted, float)[sided].sum() / max(np.sum(voted), 1))
 
 def mostly_one_sided(sided, voted) -> bool:
-    "Whether the one-sided sources `sided` cast ONE_SIDED_SHARE of the votes or more (`voted`: votes per source): labelling functions, not a crowd."
+    "Whether one-sided sources `sided` cast ONE_SIDED_SHARE of the votes (`voted`: per source): labelling functions."
     return sided_share(sided, voted) >= ONE_SIDED_SHARE
 
 class EMStart(NamedTuple):
@@ -250,8 +265,8 @@ class EMResult(NamedTuple):
     agree: np.ndarray
     voted: np.ndarray
 
-def ds_em(L, k:int, confusions:list, y_known=None, n_iter:int=100, tol:float=1e-6, smoothing:float=0.01, one_sided_mode:str="rate",
-          progress_bar:bool=False,
+def ds_em(L, k:int, confusions:list, y_known=None, n_iter:int=100, tol:float=1e-6, smoothing:float=0.01,
+          one_sided_mode:str="rate", progress_bar:bool=False,
           vb=False,  # variational-Bayes M-step: one bool, or one per model
           prior=None,  # a fixed class balance (k,); None: estimated
           start:EMStart|None=None,  # the first pass, if the caller made it already
@@ -261,7 +276,8 @@ def ds_em(L, k:int, confusions:list, y_known=None, n_iter:int=100, tol:float=1e-
     vbs = [check_vb(c, v) for c, v in zip(confusions, [vb] * len(confusions) if np.ndim(vb) == 0 else vb)]
     st = em_start(L, k, y_known, one_sided_mode) if start is None else start
     states = [{} for _ in confusions]  # each model's inner state (MACE's), carried from one EM step to the next
-    mstep = lambda counts, sums, i: ds_params(counts, sums, smoothing, st.sided, confusions[i], vbs[i], prior, states[i])
+    mstep = (lambda counts, sums, i: ds_params(counts, sums, smoothing, st.sided, confusions[i], vbs[i], prior,
+                                               states[i]))
     fits = [EMFit(*mstep(st.counts, st.sums, i), 0) for i in range(len(confusions))]
     if init is not None: fits = [EMFit(f.log_prior, lt, 0) for f, lt in zip(fits, init)]
     prev, live, n = np.full(len(fits), -np.inf), list(range(len(fits))), max(L.shape[0], 1)
@@ -276,12 +292,15 @@ def ds_em(L, k:int, confusions:list, y_known=None, n_iter:int=100, tol:float=1e-
 
 # %% ../nbs/08_dawid_skene.ipynb #515cca1e
 VARIANTS = {"one-coin": "OneCoinDawidSkene", "pooled": "PooledDawidSkene", "mace": "MACE",
-            "hierarchical": "HierarchicalDawidSkene"}  # what `DawidSkene(confusion=...)` was in earlier versions (09_ds_variants)
+            # what `DawidSkene(confusion=...)` was in earlier versions (09_ds_variants)
+            "hierarchical": "HierarchicalDawidSkene"}
 
 def _check_em_settings(n_iter, tol, smoothing, one_sided):
     check_number("n_iter", n_iter, lo=0, integer=True); check_number("smoothing", smoothing, lo=0)
-    if not isinstance(tol, (int, float, np.number)) or np.isnan(tol): raise ValueError(f"tol must be a number, got {tol!r}")
-    if one_sided not in ("rate", "confusion"): raise ValueError(f"one_sided must be 'rate' or 'confusion', got {one_sided!r}")
+    if not isinstance(tol, (int, float, np.number)) or np.isnan(tol):
+        raise ValueError(f"tol must be a number, got {tol!r}")
+    if one_sided not in ("rate", "confusion"):
+        raise ValueError(f"one_sided must be 'rate' or 'confusion', got {one_sided!r}")
 
 class DawidSkene(BaseLabelModel):
     "Dawid-Skene: a confusion matrix per source and a class balance, fitted by EM."
@@ -292,7 +311,8 @@ class DawidSkene(BaseLabelModel):
     def __init__(self, cardinality:int=2, n_iter:int=100,
                  tol:float=1e-6,  # stop when the mean log-likelihood per item improves by less
                  smoothing:float=0.01,  # Dirichlet pseudo-count on confusion counts and priors
-                 one_sided:str="rate",  # sources voting one class: "rate" (firing rate per class) or "confusion" (classic)
+                 # sources voting one class: "rate" (firing rate per class) or "confusion" (classic)
+                 one_sided:str="rate",
                  prior_votes:float|None=None,  # weight of each confusion row's skill prior; None: cardinality, 0: none
                  vb:bool=False,  # variational Bayes: confusions as exp E[log theta]
                  confusion:str="full"):  # only "full": the variants are classes of their own (`VARIANTS`)
@@ -310,7 +330,8 @@ class DawidSkene(BaseLabelModel):
         "The settings every Dawid-Skene model takes, checked."
         cardinality = check_cardinality(cardinality)
         _check_em_settings(n_iter, tol, smoothing, one_sided)
-        self.cardinality, self.n_iter, self.tol, self.smoothing, self.one_sided = cardinality, n_iter, tol, smoothing, one_sided
+        self.cardinality, self.n_iter, self.tol, self.smoothing, self.one_sided = (cardinality, n_iter, tol,
+            smoothing, one_sided)
 
     def _confusion(self) -> Confusion:
         "The strategy of this model's M-step: how it reads its sources."
@@ -330,9 +351,12 @@ class DawidSkene(BaseLabelModel):
         super()._validate_loaded(path)
         k = self.cardinality
         if self._log_prior.shape != (k,) or self._log_theta.ndim != 3 or self._log_theta.shape[::2] != (k, k):
-            raise ValueError(f"{path}: parameter shapes {self._log_prior.shape}, {self._log_theta.shape} do not fit cardinality {k}")
-        if not np.isclose(np.exp(self._log_prior).sum(), 1): raise ValueError(f"{path}: the class balance does not sum to 1")
-        if (self._log_theta > 1e-9).any(): raise ValueError(f"{path}: log theta holds values above 0 (probabilities above 1)")
+            raise ValueError(f"{path}: parameter shapes {self._log_prior.shape}, {self._log_theta.shape} do not fit "
+                             f"cardinality {k}")
+        if not np.isclose(np.exp(self._log_prior).sum(), 1):
+            raise ValueError(f"{path}: the class balance does not sum to 1")
+        if (self._log_theta > 1e-9).any():
+            raise ValueError(f"{path}: log theta holds values above 0 (probabilities above 1)")
 
 # %% ../nbs/08_dawid_skene.ipynb #8449982a
 @patch
@@ -343,8 +367,8 @@ def fit(self:DawidSkene, L, y_known=None, progress_bar:bool=False):
     if y_known is not None:
         if is_dask(L): raise ValueError("y_known is supported for in-memory L only")
         y_known = check_Y(y_known, n, "y_known", cardinality=self.cardinality)
-    res = ds_em(L, self.cardinality, [self._confusion()], y_known, self.n_iter, self.tol, self.smoothing, self.one_sided, progress_bar,
-                self.vb)
+    res = ds_em(L, self.cardinality, [self._confusion()], y_known, self.n_iter, self.tol, self.smoothing,
+                self.one_sided, progress_bar, self.vb)
     (self._log_prior, self._log_theta, self.n_iter_), self._one_sided = res.fits[0], res.sided
     self.m_, self.fitted_ = m, True
     return self
@@ -363,5 +387,6 @@ def predict_proba(self:DawidSkene, L) -> np.ndarray:
 def get_weights(self:DawidSkene) -> np.ndarray:
     "Each source's accuracy when it votes: P(vote = Y | it votes)."
     self._check_fitted()
-    theta = np.exp(self._log_theta).transpose(1, 2, 0) * np.exp(self._log_prior)[:, None]  # (m, k_true, k_vote): P(y, vote a)
+    # (m, k_true, k_vote): P(y, vote a)
+    theta = np.exp(self._log_theta).transpose(1, 2, 0) * np.exp(self._log_prior)[:, None]
     return np.diagonal(theta, axis1=1, axis2=2).sum(1) / theta.sum((1, 2))

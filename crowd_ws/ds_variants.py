@@ -20,17 +20,21 @@ __all__ = ['EB_GRID', 'EB_SOURCES', 'SIDED_GRID', 'spammer_confusion', 'eb_stren
 
 # %% ../nbs/09_ds_variants.ipynb #f7f4df57
 def spammer_confusion(counts, iters:int=30, vb:bool=False,
-                      state:dict|None=None) -> np.ndarray:  # kept by the caller across EM steps: each starts where the last ended
-    "MACE's confusions (k_vote, m, k_true): each source knows the answer with P(know), else votes its own strategy (`vb`: exp E[log], unnormalised)."
+                      # kept by the caller across EM steps: each starts where the last ended
+                      state:dict|None=None) -> np.ndarray:
+    ("MACE's confusions (k_vote, m, k_true): each source knows the answer with P(know), else votes its own strategy "
+     "(`vb`: exp E[log], unnormalised).")
     k = counts.shape[0]
     d, col = np.einsum("aja->ja", counts), counts.sum(2).T  # (m, k): mass on y == a for votes a; all votes a
     know, spam, xi = np.full((len(d), 1), 0.5), np.full((len(d), 1), 0.5), np.full(d.shape, 1 / k)
     if state and state["xi"].shape == d.shape: know, spam, xi = state["know"], state["spam"], state["xi"]
-    rows = lambda v: functools.reduce(np.add, v.T)[:, None]  # sums over a short row (k classes): column by column, 3x numpy's sum
+    # sums over a short row (k classes): column by column, 3x numpy's sum
+    rows = lambda v: functools.reduce(np.add, v.T)[:, None]
     n_votes = rows(col)
     know, spam, xi = know.copy(), spam.copy(), xi.copy()
     live = np.arange(len(d))  # the sources still moving: each source's EM is its own, so a settled one stops
-    for _ in range(iters):  # EM over (knows, spams) given the truth's posterior; pseudo-counts 0.5 + 0.5 and 1 per class
+    # EM over (knows, spams) given the truth's posterior; pseudo-counts 0.5 + 0.5 and 1 per class
+    for _ in range(iters):
         kn, sp, x_ = know[live], spam[live], xi[live]
         r = d[live] * kn / (kn + sp * x_)  # votes a on items of class a that came from knowing
         a = rows(r) + 0.5
@@ -46,11 +50,14 @@ def spammer_confusion(counts, iters:int=30, vb:bool=False,
     if state is not None: state.update(know=know, spam=spam, xi=xi)
     return (spam * xi).T[:, :, None] + np.eye(k)[:, None, :] * know.T[:, :, None]
 
-EB_GRID, EB_SOURCES = np.geomspace(0.05, 1e4, 80), 2000  # the strengths tried; at most this many sources in the evidence
+# the strengths tried; at most this many sources in the evidence
+EB_GRID, EB_SOURCES = np.geomspace(0.05, 1e4, 80), 2000
 
 def eb_strength(counts, center, grid=EB_GRID, max_sources:int=EB_SOURCES) -> np.ndarray:
-    "Per true class y, the Dirichlet strength s maximising the Dirichlet-multinomial evidence of the sources' rows counts[:, j, y] around center."
-    if counts.shape[1] > max_sources:  # one number per class: evenly spaced sources estimate it as well, at a fixed cost
+    ("Per true class y, the Dirichlet strength s maximising the Dirichlet-multinomial evidence of the sources' rows "
+     "counts[:, j, y] around center.")
+    # one number per class: evenly spaced sources estimate it as well, at a fixed cost
+    if counts.shape[1] > max_sources:
         keep = np.unique(np.linspace(0, counts.shape[1] - 1, max_sources).round().astype(int))
         counts = counts[:, keep]
         if center.shape[1] > 1: center = center[:, keep]  # a center per source: the same sources
@@ -84,18 +91,21 @@ class OneCoinConfusion(Confusion):
     def rows(self, counts, smoothing, vb, state):
         acc0 = np.trace(counts.sum(1)) / max(counts.sum(), 1e-12)
         right, seen = np.einsum("aja->j", counts), counts.sum((0, 2))
-        return _one_coin_matrix(np.clip((right + self.strength * acc0) / (seen + self.strength), 1e-3, 1 - 1e-3), counts.shape[0])
+        return _one_coin_matrix(np.clip((right + self.strength * acc0) / (seen + self.strength), 1e-3, 1 - 1e-3),
+                                counts.shape[0])
 
 class MaceConfusion(Confusion):
     "MACE: each source knows the answer or spams from its own strategy; a one-sided source errs at one rate."
     name = "mace"
     def __init__(self): pass
     def rows(self, counts, smoothing, vb, state): return spammer_confusion(counts, vb=vb, state=state)
-    def log_rows(self, conf, vb): return np.log(conf) if vb else np.log(conf / conf.sum(0, keepdims=True))  # vb: exp E[log] already
+    # vb: exp E[log] already
+    def log_rows(self, conf, vb): return np.log(conf) if vb else np.log(conf / conf.sum(0, keepdims=True))
     def sided_errors(self, n, N, own, beta, smoothing): return np.broadcast_to(beta, n.shape)
 
 class SymmetricConfusion(Confusion):
-    "Each source's rows shrunk toward its own symmetric confusion (its accuracy on the diagonal, errors as the crowd's) by strengths the data choose."
+    ("Each source's rows shrunk toward its own symmetric confusion (its accuracy on the diagonal, errors as the "
+     "crowd's) by strengths the data choose.")
     name = "symmetric"
     def __init__(self): self.strength_ = self.informed_strength_ = None  # of the last M-step, one per true class
 
@@ -103,16 +113,19 @@ class SymmetricConfusion(Confusion):
         center = skill_prior(counts, smoothing)  # (k_vote, m, k_true), each row summing to 1
         self.strength_ = eb_strength(counts, center)
         k, seen = counts.shape[0], counts.sum(0)  # (m, k_true): votes in each of a source's rows
-        informed = (seen >= k).all(1)  # sources with at least k votes in every row: as many as the skill prior's pseudo-votes
+        # sources with at least k votes in every row: as many as the skill prior's pseudo-votes
+        informed = (seen >= k).all(1)
         self.informed_strength_ = eb_strength(counts[:, informed], center[:, informed]) if informed.any() else None
         return counts + smoothing + self.strength_ * center
 
     def looks_symmetric(self) -> bool:
-        "Whether the sources whose rows have data put every class's strength at the top of the grid: their errors do not depend on the class."
+        ("Whether the sources whose rows have data put every class's strength at the top of the grid: their errors do "
+         "not depend on the class.")
         return self.informed_strength_ is not None and bool((self.informed_strength_ >= EB_GRID[-1]).all())
 
 class HierarchicalConfusion(Confusion):
-    "Each source's rows shrunk toward the pooled confusion, and one-sided sources' rates toward one error rate, by strengths the data choose."
+    ("Each source's rows shrunk toward the pooled confusion, and one-sided sources' rates toward one error rate, by "
+     "strengths the data choose.")
     name = "hierarchical"
     def __init__(self): pass
     def rows(self, counts, smoothing, vb, state):
@@ -120,7 +133,8 @@ class HierarchicalConfusion(Confusion):
         return counts + smoothing + eb_strength(counts, pool) * pool
     def sided_errors(self, n, N, own, beta, smoothing):
         other, b = ~own, np.broadcast_to(beta, n.shape)[~own]  # every (source, other class): fired or not, around beta
-        s = eb_strength(np.stack([n[other], N[other] - n[other]])[:, :, None], np.stack([b, 1 - b])[:, :, None], grid=SIDED_GRID)[0]
+        s = eb_strength(np.stack([n[other], N[other] - n[other]])[:, :, None], np.stack([b, 1 - b])[:, :, None],
+                        grid=SIDED_GRID)[0]
         return (n + s * beta) / (N + s)
 
 # %% ../nbs/09_ds_variants.ipynb #e72a4f59

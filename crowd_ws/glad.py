@@ -35,7 +35,8 @@ def glad_posterior(r, c, a, n:int, k:int, alpha, b):
     "(posterior (n, k), log-normaliser (n,)) under GLAD with a uniform class prior."
     s = alpha[c] * np.exp(b[r])
     wrong = log_expit(-s) - np.log(k - 1)
-    Z = np.repeat(np.bincount(r, weights=wrong, minlength=n).astype(float)[:, None], k, 1)  # float even when no one voted
+    # float even when no one voted
+    Z = np.repeat(np.bincount(r, weights=wrong, minlength=n).astype(float)[:, None], k, 1)
     np.add.at(Z, (r, a), log_expit(s) - wrong)
     return softmax_rows(Z, overwrite=True)
 
@@ -47,7 +48,8 @@ class GLAD(BaseLabelModel):
     def __init__(self, cardinality:int=2, n_iter:int=100,
                  tol:float=1e-6,  # stop when the mean log-likelihood per item improves by less
                  m_steps:int=10,  # L-BFGS iterations per M-step
-                 prior_sd:float=1.0):  # standard deviation of the Gaussian priors on abilities (mean 1) and log-easiness (mean 0)
+                 # standard deviation of the Gaussian priors on abilities (mean 1) and log-easiness (mean 0)
+                 prior_sd:float=1.0):
         self.cardinality = check_cardinality(cardinality)
         check_number("n_iter", n_iter, lo=0, integer=True); check_number("m_steps", m_steps, lo=1, integer=True)
         check_number("tol", tol, lo=0); check_number("prior_sd", prior_sd, lo=0, lo_open=True)
@@ -59,20 +61,25 @@ class GLAD(BaseLabelModel):
 
     def _validate_loaded(self, path):
         super()._validate_loaded(path)
-        if self.alpha_.ndim != 1: raise ValueError(f"{path}: alpha_ must be one number per source, got shape {self.alpha_.shape}")
+        if self.alpha_.ndim != 1:
+            raise ValueError(f"{path}: alpha_ must be one number per source, got shape {self.alpha_.shape}")
 
 # %% ../nbs/11_glad.ipynb #975d7852
 @patch
 def _em(self:GLAD, L, alpha, fit_alpha:bool, progress_bar:bool=False):
     "(posterior, alpha, b, iterations) of EM on L from abilities `alpha`."
-    if is_dask(L): raise ValueError("GLAD keeps one difficulty per item: fit it on an in-memory L (numpy or scipy.sparse), not a Dask array")
+    if is_dask(L):
+        raise ValueError("GLAD keeps one difficulty per item: fit it on an in-memory L (numpy or scipy.sparse), not a "
+                         "Dask array")
     n, m, r, c, a = votes(L)
     k = self.cardinality
-    if len(r) == 0: return np.full((n, k), 1 / k), alpha, np.zeros(n), 0  # no votes: nothing to learn, the uniform prior
+    # no votes: nothing to learn, the uniform prior
+    if len(r) == 0: return np.full((n, k), 1 / k), alpha, np.zeros(n), 0
     T, b, prev, it = vote_shares(vote_counts(L, k).astype(float), k), np.zeros(n), -np.inf, -1
     if self.n_iter == 0: T = glad_posterior(r, c, a, n, k, alpha, b)[0]  # no EM step: one E-step from the priors
     for it in tqdm(range(self.n_iter), disable=not progress_bar, desc="GLAD EM"):
-        x = minimize(glad_objective, np.concatenate([alpha, b]), args=(r, c, T[r, a], n, m, k, self.prior_sd, fit_alpha),
+        x = minimize(glad_objective, np.concatenate([alpha, b]), args=(r, c, T[r, a], n, m, k, self.prior_sd,
+            fit_alpha),
                      jac=True, method="L-BFGS-B", options=dict(maxiter=self.m_steps)).x
         alpha, b = x[:m], x[m:]
         T, lz = glad_posterior(r, c, a, n, k, alpha, b)

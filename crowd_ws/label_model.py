@@ -13,19 +13,20 @@ import numpy as np
 from fastcore.basics import patch
 import scipy.sparse as sp
 
-from .base import (BaseLabelModel, check_cardinality, check_number, heldout_vote_ll, label_models, log_to_stdout, prepare_L,
-                           resolve_class_balance, weak_ref, first_within_noise)
+from .base import (BaseLabelModel, check_cardinality, check_number, heldout_vote_ll, label_models,
+                           log_to_stdout, prepare_L, resolve_class_balance, weak_ref, first_within_noise)
 from .engine import indicators, is_dask, map_reduce, map_rows, reads_sparse, weighted_rows
 from .baselines import MajorityClassVoter, MajorityLabelVoter, RandomVoter, Wawa, agreement_weights, weighted_shares
 from .core import check_Y
-from .dawid_skene import (Confusion, DawidSkene, dawid_skene_posterior, ds_em, ds_stats, em_start, mostly_one_sided,
-                                  normalised_theta, posterior_many, sided_share, votes_per_row)
-from .ds_variants import (EB_GRID, EB_SOURCES, MACE, HierarchicalConfusion, HierarchicalDawidSkene, MaceConfusion,
-                                  OneCoinConfusion, OneCoinDawidSkene, PooledConfusion, PooledDawidSkene, SymmetricConfusion,
-                                  SymmetricDawidSkene)
+from .dawid_skene import (Confusion, DawidSkene, dawid_skene_posterior, ds_em, ds_stats, em_start,
+                                  mostly_one_sided, normalised_theta, posterior_many, sided_share, votes_per_row)
+from .ds_variants import (EB_GRID, EB_SOURCES, MACE, HierarchicalConfusion, HierarchicalDawidSkene,
+                                  MaceConfusion,
+                                  OneCoinConfusion, OneCoinDawidSkene, PooledConfusion, PooledDawidSkene,
+                                  SymmetricConfusion, SymmetricDawidSkene)
 from .glad import GLAD
-from .matrix_completion import (MatrixCompletion, MuModel, TrainConfig, _mc_flops, check_device, check_mc_settings, log_mu,
-                                        lr_schedule, make_optimizer, warmup_epochs)
+from .matrix_completion import (MatrixCompletion, MuModel, TrainConfig, _mc_flops, check_device,
+                                        check_mc_settings, log_mu, lr_schedule, make_optimizer, warmup_epochs)
 
 # %% auto #0
 __all__ = ['PREFERENCE', 'ESTIMATORS', 'SELECT', 'COMMITTEE', 'EM_MEMBERS', 'VOTE_MEMBERS', 'SYMMETRIC_MEMBERS', 'MC_OPTIONS',
@@ -36,15 +37,17 @@ __all__ = ['PREFERENCE', 'ESTIMATORS', 'SELECT', 'COMMITTEE', 'EM_MEMBERS', 'VOT
            'SymmetricDawidSkene', 'TrainConfig', 'Wawa', 'dawid_skene_posterior']
 
 # %% ../nbs/12_label_model.ipynb #6ccffd44
-_all_ = ["BaseLabelModel", "DawidSkene", "GLAD", "HierarchicalDawidSkene", "MACE", "MajorityClassVoter", "MajorityLabelVoter",
-         "MatrixCompletion", "OneCoinDawidSkene", "PooledDawidSkene", "RandomVoter", "SymmetricDawidSkene", "TrainConfig", "Wawa",
-         "dawid_skene_posterior"]
+_all_ = ["BaseLabelModel", "DawidSkene", "GLAD", "HierarchicalDawidSkene", "MACE", "MajorityClassVoter",
+         "MajorityLabelVoter",
+         "MatrixCompletion", "OneCoinDawidSkene", "PooledDawidSkene", "RandomVoter", "SymmetricDawidSkene",
+         "TrainConfig", "Wawa", "dawid_skene_posterior"]
 
 # %% ../nbs/12_label_model.ipynb #b9f09c61
-PREFERENCE = ("mc", "ds", "one-coin", "pooled", "mace", "hierarchical", "mv", "wawa")  # the order in which estimators are tried
+# the order in which estimators are tried
+PREFERENCE = ("mc", "ds", "one-coin", "pooled", "mace", "hierarchical", "mv", "wawa")
 
 def estimators() -> dict:
-    "LabelModel's estimators by name, from the registry: matrix completion, the vote-share models and every Dawid-Skene model."
+    "LabelModel's estimators by name, from the registry: matrix completion, vote shares and every Dawid-Skene model."
     found = {c.estimator: c for c in label_models().values() if getattr(c, "estimator", None) in ("mc", "mv", "wawa") or
              (issubclass(c, DawidSkene) and isinstance(getattr(c, "estimator", None), str))}
     return {e: found[e] for e in [e for e in PREFERENCE if e in found] + sorted(set(found) - set(PREFERENCE))}
@@ -82,14 +85,15 @@ def _source_votes(block, ws): return ((block != -1).sum(0),)
 
 def source_votes(L, k:int) -> np.ndarray:
     "Votes cast by each source (column) of a prepared L."
-    return np.bincount(L.indices[L.data != 0], minlength=L.shape[1]) if sp.issparse(L) else map_reduce(L, k, _source_votes)[0]
+    return np.bincount(L.indices[L.data != 0], minlength=L.shape[1]) if sp.issparse(L) else map_reduce(L, k,
+        _source_votes)[0]
 
 def sided_sources(log_theta) -> np.ndarray:
-    "The one-sided sources of log theta (k_vote, m, k_true): those whose rates do not sum to 1 over the votes (firing rates, not confusions)."
+    "The one-sided sources of log theta (k_vote, m, k_true): rates that do not sum to 1 over the votes (firing rates)."
     return ~np.isclose(np.exp(log_theta).sum(0), 1).all(1)
 
 def mu_from_theta(L, log_theta, voted=None) -> np.ndarray:
-    "mu (m*k, k) from log theta (k_vote, m, k_true): sources that vote several classes get confusion x vote rate (`voted`: votes per source, if known)."
+    "mu (m*k, k) from log theta (k_vote, m, k_true): confusion x vote rate for sources of several classes."
     n, m = L.shape
     theta = np.exp(log_theta)
     rate = theta.sum(0, keepdims=True)  # 1 for confusions; a firing rate below 1 for one-sided sources
@@ -99,11 +103,14 @@ def mu_from_theta(L, log_theta, voted=None) -> np.ndarray:
     return mu.transpose(1, 0, 2).reshape(-1, theta.shape[0])
 
 # %% ../nbs/12_label_model.ipynb #c0ef447d
-COMMITTEE = ("ds", "hierarchical", "mace", "wawa", "mv")  # the default members; on labelling functions the EM members alone
-EM_MEMBERS = {  # a committee's EM members: the strategy and whether variational Bayes (the hierarchical prior already shrinks)
+# the default members; on labelling functions the EM members alone
+COMMITTEE = ("ds", "hierarchical", "mace", "wawa", "mv")
+# a committee's EM members: the strategy and whether variational Bayes (the hierarchical prior already shrinks)
+EM_MEMBERS = {
     "ds": (lambda k: Confusion(prior_votes=float(k)), True), "hierarchical": (lambda k: HierarchicalConfusion(), False),
     "symmetric": (lambda k: SymmetricConfusion(), True),
-    "mace": (lambda k: MaceConfusion(), True), "one-coin": (lambda k: OneCoinConfusion(), False), "pooled": (lambda k: PooledConfusion(), False)}
+    "mace": (lambda k: MaceConfusion(), True), "one-coin": (lambda k: OneCoinConfusion(), False),
+    "pooled": (lambda k: PooledConfusion(), False)}
 VOTE_MEMBERS = ("wawa", "mv")  # vote shares: Wawa's weighted, majority vote's plain
 
 def check_members(members) -> tuple:
@@ -111,15 +118,16 @@ def check_members(members) -> tuple:
     members = (members,) if isinstance(members, str) else tuple(members)
     bad = [m for m in members if m not in EM_MEMBERS and m not in VOTE_MEMBERS]
     if bad or not any(m in EM_MEMBERS for m in members) or len(set(members)) < len(members):
-        raise ValueError(f"members must be distinct names from {list(EM_MEMBERS) + list(VOTE_MEMBERS)}, one of {list(EM_MEMBERS)} at least; got {members!r}")
+        raise ValueError(f"members must be distinct names from {list(EM_MEMBERS) + list(VOTE_MEMBERS)}, one of "
+                         f"{list(EM_MEMBERS)} at least; got {members!r}")
     return members
 
 def vote_weights(agree, voted, names=("wawa", "mv")) -> np.ndarray:
-    "(s, m) source weights of the vote-share members `names`: Wawa's agreement with the majority vote, or 1 (majority vote)."
+    "(s, m) source weights of vote-share members `names`: Wawa's agreement with the majority vote, or 1 (MV)."
     return np.stack([agreement_weights(agree, voted) if name == "wawa" else np.ones(len(voted)) for name in names])
 
 class Members(NamedTuple):
-    "What a label model fitted by name (or a committee) averages: EM members' parameters and vote-share members' weights."
+    "What a fitted label model (or committee) averages: EM members' parameters and vote-share members' weights."
     names: tuple  # the members, EM members first
     log_priors: np.ndarray  # (r, k); with no EM member (r = 0) one row, the class balance alone
     log_thetas: np.ndarray  # (r, k_vote, m, k_true)
@@ -127,11 +135,14 @@ class Members(NamedTuple):
     theta: np.ndarray  # log theta (k_vote, m, k_true) that tells the one-sided sources
     voted: np.ndarray|None  # votes per source, when the fit counted them
 
-SYMMETRIC_MEMBERS = ("symmetric", "hierarchical", "mace", "wawa")  # the committee on a crowd whose errors do not depend on the class
+# the committee on a crowd whose errors do not depend on the class
+SYMMETRIC_MEMBERS = ("symmetric", "hierarchical", "mace", "wawa")
 
-def fit_members(L, k:int, name:str, p, seed:int, fit_kw:dict, members:tuple=COMMITTEE, progress_bar:bool=False) -> Members:
+def fit_members(L, k:int, name:str, p, seed:int, fit_kw:dict, members:tuple=COMMITTEE,
+                progress_bar:bool=False) -> Members:
     "The members that `name` averages, fitted on L (p: a class balance held fixed, or None)."
-    if name in ("mv", "wawa"):  # vote shares alone; mu: the sources' confusions against the majority vote (EM's first pass)
+    # vote shares alone; mu: the sources' confusions against the majority vote (EM's first pass)
+    if name in ("mv", "wawa"):
         first = ds_em(L, k, [Confusion(prior_votes=float(k))], n_iter=0)
         lp, lt, _ = first.fits[0]
         return Members((name,), (lp if p is None else np.log(p))[None], np.zeros((0, *lt.shape)),
@@ -141,20 +152,27 @@ def fit_members(L, k:int, name:str, p, seed:int, fit_kw:dict, members:tuple=COMM
         return Members((name,), lp[None], lt[None], np.zeros((0, L.shape[1])), lt, None)
     st = em_start(L, k)  # the first pass tells labelling functions (one-sided sources casting most votes) from a crowd
     lfs = mostly_one_sided(st.sided, st.voted)
-    prior = p if p is not None or not lfs else np.full(k, 1 / k)  # a given class balance stays fixed; LFs' votes cannot tell it
+    # a given class balance stays fixed; LFs' votes cannot tell it
+    prior = p if p is not None or not lfs else np.full(k, 1 / k)
     em = tuple(n for n in members if n in EM_MEMBERS)
-    probe = SymmetricConfusion() if not lfs and members == COMMITTEE else None  # on a crowd: do its errors depend on the class?
-    fit = lambda names, prior, extra=(), **kw: ds_em(L, k, [EM_MEMBERS[n][0](k) for n in names] + list(extra), prior=prior,
-                                                     n_iter=0 if lfs else 100, vb=[EM_MEMBERS[n][1] for n in names] + [True] * len(extra),
+    # on a crowd: do its errors depend on the class?
+    probe = SymmetricConfusion() if not lfs and members == COMMITTEE else None
+    fit = lambda names, prior, extra=(), **kw: ds_em(L, k, [EM_MEMBERS[n][0](k) for n in names] + list(extra),
+                                                     prior=prior,
+                                                     n_iter=0 if lfs else 100,
+                                                     vb=[EM_MEMBERS[n][1] for n in names] + [True] * len(extra),
                                                      start=st, progress_bar=progress_bar, **kw)
-    res = fit(em, prior, [probe] if probe else [], follow=1 if probe else 0)  # shared passes (the probe never adds any); LFs: the first M-step
+    # shared passes (the probe never adds any); LFs: the first M-step
+    res = fit(em, prior, [probe] if probe else [], follow=1 if probe else 0)
     fits, votes = res.fits[:len(em)], tuple(n for n in members if n in VOTE_MEMBERS and not lfs)
     if probe is not None and probe.looks_symmetric():  # the symmetric members, with the symmetric model's class balance
         done = {**dict(zip(em, res.fits)), "symmetric": res.fits[-1]}  # each starts where it ended in the first run ...
         em = tuple(n for n in SYMMETRIC_MEMBERS if n in EM_MEMBERS)
         votes = tuple(n for n in SYMMETRIC_MEMBERS if n in VOTE_MEMBERS)
-        rest = tuple(n for n in em if n != "symmetric")  # ... and the probe, fitted with that class balance already, is kept as it is
-        done.update(zip(rest, fit(rest, np.exp(res.fits[-1].log_prior) if p is None else p, init=[done[n].log_theta for n in rest]).fits))
+        # ... and the probe, fitted with that class balance already, is kept as it is
+        rest = tuple(n for n in em if n != "symmetric")
+        done.update(zip(rest, fit(rest, np.exp(res.fits[-1].log_prior) if p is None else p,
+                                  init=[done[n].log_theta for n in rest]).fits))
         fits = [done[n] for n in em]
     lps, lts = np.stack([f.log_prior for f in fits]), np.stack([f.log_theta for f in fits])
     vws = vote_weights(res.agree, res.voted, votes) if votes else np.zeros((0, len(res.voted)))
@@ -165,7 +183,8 @@ def members_block(block, ws, lps, lts, vws, k:int) -> np.ndarray:
     "The mean of the members' posteriors on one block: EM members (log prior, log theta) and weighted votes."
     onehots = indicators(block, k, ws)  # once for every member
     P = posterior_many(onehots, lps, lts)[0].sum(1) if len(lts) else 0.0
-    if len(vws): P = P + weighted_shares(onehots, vws.T.astype(np.float32), np.exp(lps).mean(0)).sum(1)  # no votes: the class balance
+    # no votes: the class balance
+    if len(vws): P = P + weighted_shares(onehots, vws.T.astype(np.float32), np.exp(lps).mean(0)).sum(1)
     return P / (len(lts) + len(vws))
 
 @reads_sparse
@@ -175,7 +194,7 @@ def _own_stats_block(block, ws, lps, lts, vws, k:int, w=None):
     return ds_stats(T if w is None else T * w[:, None], indicators(block, k, ws))
 
 def posterior_mu(L, k:int, lps, lts, vws):
-    "(mu (m*k, k), class shares (k,)) of the model that predicts: one M-step against its own posteriors P, mu[(j,a), y] = sum_i P_iy [L_ij = a] / sum_i P_iy."
+    "(mu (m*k, k), class shares (k,)) from the model's posteriors P: mu[(j,a), y] = sum_i P_iy [L_ij = a] / sum_i P_iy."
     U, w = (L, None) if is_dask(L) else weighted_rows(L, k)
     counts, sums = map_reduce(U, k, _own_stats_block, lps, lts, vws, k, weights=w)  # counts (k_vote, m, k_true)
     return (counts / np.maximum(sums, 1e-12)).transpose(1, 0, 2).reshape(-1, k), sums / max(sums.sum(), 1e-12)
@@ -185,10 +204,13 @@ class LabelModel(MuModel):
     "The default, under Snorkel's name: a `Committee`, or another model chosen by `estimator`."
     _params = ("cardinality", "verbose", "device", "estimator", "estimator_", "class_balance_from_", "members_")
     _arrays = ("_mu", "_p", "_log_priors", "_log_thetas", "_vote_weights", "_mu_p")
-    _optional = ("_log_priors", "_log_thetas", "_vote_weights", "_mu_p", "members_")  # files saved before committees: the estimator's own parameters
-    _renamed = {"_lps": "_log_priors", "_lts": "_log_thetas", "_vws": "_vote_weights"}  # their names in files of earlier versions
+    # files saved before committees: the estimator's own parameters
+    _optional = ("_log_priors", "_log_thetas", "_vote_weights", "_mu_p", "members_")
+    # their names in files of earlier versions
+    _renamed = {"_lps": "_log_priors", "_lts": "_log_thetas", "_vws": "_vote_weights"}
     def __init__(self, cardinality:int=2, verbose:bool=False, device:str="cpu",
-                 estimator:str="auto"):  # "auto" (a committee), "select" (held-out vote likelihood), or one of ESTIMATORS
+                 # "auto" (a committee), "select" (held-out vote likelihood), or one of ESTIMATORS
+                 estimator:str="auto"):
         cardinality, device = check_cardinality(cardinality), check_device(device, type(self).__name__)
         if estimator not in ("auto", "select", *estimators()):
             raise ValueError(f"estimator must be 'auto', 'select' or one of {list(estimators())}, got {estimator!r}")
@@ -198,24 +220,32 @@ class LabelModel(MuModel):
         super()._validate_loaded(path)
         k = self.cardinality
         if not hasattr(self, "_log_priors"):  # a file from before committees: its one estimator
-            lt = log_mu(self._mu, k) if self.estimator_ == "mc" else np.log(np.maximum(self._mu, 1e-300)).reshape(-1, k, k).transpose(1, 0, 2)
-            self._log_priors, self._log_thetas, self._vote_weights = np.log(self._p)[None], lt[None], np.zeros((0, self._mu.shape[0] // k))
-        if not hasattr(self, "members_"):  # a file from before they were kept: the default committee's, or the one estimator
+            lt = log_mu(self._mu, k) if self.estimator_ == "mc" else np.log(np.maximum(self._mu, 1e-300)).reshape(-1,
+                k, k).transpose(1, 0, 2)
+            self._log_priors, self._log_thetas, self._vote_weights = (np.log(self._p)[None], lt[None],
+                np.zeros((0, self._mu.shape[0] // k)))
+        # a file from before they were kept: the default committee's, or the one estimator
+        if not hasattr(self, "members_"):
             self.members_ = ((COMMITTEE[:3] + VOTE_MEMBERS[:len(self._vote_weights)]) if self.estimator_ == "auto" else (self.estimator_,))
         self.members_ = tuple(self.members_)  # JSON keeps a list
 
 # %% ../nbs/12_label_model.ipynb #60811191
-_MAX_LGAMMA = 6e10  # log-gamma evaluations: about six minutes on 2 cores (1.7e8 a second) if EM ran all its 100 iterations
+# log-gamma evaluations: about six minutes on 2 cores (1.7e8 a second) if EM ran all its 100 iterations
+_MAX_LGAMMA = 6e10
 
-def _eb_lgamma(m:int, k:int, n_iter:int=100) -> float: return 2.0 * len(EB_GRID) * min(m, EB_SOURCES) * k * k * n_iter  # the hierarchical evidence
+# the hierarchical evidence
+def _eb_lgamma(m:int, k:int, n_iter:int=100) -> float: return 2.0 * len(EB_GRID) * min(m, EB_SOURCES) * k * k * n_iter
 
 def _check_fit_settings(m:int, k:int, n_epochs, lr, l2, log_freq, prec_init, momentum, em_steps, estimator:str="mc"):
     "Validate fit's settings and the cost of what `estimator` will fit; return prec_init as a float or an (m,) array."
     prec = check_mc_settings(m, k, n_epochs, lr, l2, log_freq, prec_init, momentum, em_steps, costly=estimator == "mc")
     if estimator in ("auto", "hierarchical") and _eb_lgamma(m, k) > _MAX_LGAMMA:
-        raise ValueError(f"LabelModel(estimator={estimator!r}) with {m} sources and {k} classes may need {_eb_lgamma(m, k):.1e} "
-                         f"log-gamma evaluations for its hierarchical prior (they grow as sources x classes^2, sources capped at "
-                         f"{EB_SOURCES}); use DawidSkene({k}) or MajorityLabelVoter({k}), whose cost grows with the number of votes")
+        raise ValueError(f"LabelModel(estimator={estimator!r}) with {m} sources and {k} classes may need "
+                         f"{_eb_lgamma(m, k):.1e} "
+                         f"log-gamma evaluations for its hierarchical prior (they grow as sources x classes^2, "
+                         f"sources capped at "
+                         f"{EB_SOURCES}); use DawidSkene({k}) or MajorityLabelVoter({k}), whose cost grows with the "
+                         f"number of votes")
     return prec
 
 # %% ../nbs/12_label_model.ipynb #4d605e68
@@ -225,13 +255,15 @@ _AUTO_MC_FLOPS = 2e9  # a matrix-completion fit above this (about a second here)
 def _choose(self:LabelModel, L, p, seed:int, mc_kw:dict, L_dev=None, Y_dev=None):
     "(the estimator to fit, the selection scores, its members if choosing fitted them already); logs the choice."
     if self.estimator not in ("auto", "select"): return self.estimator, {}, None
-    if is_dask(L) and (self.estimator == "select" or L_dev is not None):  # the committee's passes stream; choosing does not
+    # the committee's passes stream; choosing does not
+    if is_dask(L) and (self.estimator == "select" or L_dev is not None):
         self._log("estimator: mc (on a Dask L, choosing is not available: matrix completion, which streams)"); return "mc", {}, None
     m, k = L.shape[1], self.cardinality
     cheap = _mc_flops(m, k, mc_kw["n_epochs"]) <= _AUTO_MC_FLOPS
     if not cheap and (L_dev is not None or self.estimator == "select"):
         self._log(f"matrix completion left out of the choice: {m} sources x {k} classes make each of its fits costly")
-    if L_dev is not None and Y_dev is not None:  # the committee, unless another estimator is more accurate on dev beyond noise
+    # the committee, unless another estimator is more accurate on dev beyond noise
+    if L_dev is not None and Y_dev is not None:
         L_dev, Y = prepare_L(L_dev, k, m, what="L_dev"), check_Y(Y_dev, cardinality=k)
         if len(Y) != L_dev.shape[0]: raise ValueError(f"L_dev has {L_dev.shape[0]} rows but Y_dev has {len(Y)}")
         right, fitted = {}, {}
@@ -240,14 +272,18 @@ def _choose(self:LabelModel, L, p, seed:int, mc_kw:dict, L_dev=None, Y_dev=None)
             for name in ["auto"] + [e for e in estimators() if cheap or e != "mc"]:
                 fitted[name] = fit_members(L, k, name, p, seed, mc_kw)
                 f = fitted[name]
-                right[name] = (map_rows(L_dev, k, members_block, f.log_priors, f.log_thetas, f.vote_weights, k).argmax(1) == Y)[Y != -1].astype(float)
+                right[name] = (map_rows(L_dev, k, members_block, f.log_priors, f.log_thetas, f.vote_weights,
+                                        k).argmax(1) == Y)[Y != -1].astype(float)
         best, dev = first_within_noise(right), {e: float(v.mean()) for e, v in right.items()}
         self._log(f"estimator: {best} (dev accuracy: " + ", ".join(f"{e} {v:.3f}" for e, v in dev.items()) + ")")
-        return best, {"dev_accuracy": dev}, (None if best == "mc" else fitted[best])  # mc is refitted with its own options
+        # mc is refitted with its own options
+        return best, {"dev_accuracy": dev}, (None if best == "mc" else fitted[best])
     if self.estimator == "auto":
-        self._log("estimator: auto (the mean posterior of Dawid-Skene, hierarchical Dawid-Skene and MACE, and on a crowd of Wawa and majority vote)"); return "auto", {}, None
+        self._log("estimator: auto (the mean posterior of Dawid-Skene, hierarchical Dawid-Skene and MACE, and on a "
+                  "crowd of Wawa and majority vote)"); return "auto", {}, None
     pick, scores = choose_estimator(L, k, p, seed, candidates=SELECT if cheap else SELECT[1:], fit_kw=mc_kw)
-    self._log(f"estimator: {pick} (held-out log-likelihood per vote: " + ", ".join(f"{e} {v:.4f}" for e, v in scores.items()) + ")")
+    self._log(f"estimator: {pick} (held-out log-likelihood per vote: " + ", ".join(f"{e} {v:.4f}" for e,
+        v in scores.items()) + ")")
     return pick, {"heldout_ll": scores}, None
 
 # %% ../nbs/12_label_model.ipynb #78cd76f6
@@ -261,55 +297,76 @@ def fit(self:LabelModel, L_train, Y_dev=None, class_balance=None, n_epochs:int=1
         L_dev=None):  # with Y_dev: the dev items' votes, to choose the estimator by dev accuracy
     "Choose the estimator (unless fixed) and fit it on L_train; returns self."
     passed = {k: v for k, v in locals().items() if k in MC_OPTIONS}  # as the caller gave them
-    if L_dev is not None and Y_dev is None: raise ValueError("L_dev is used with Y_dev (the dev items' labels), to choose the estimator; give both")
+    if L_dev is not None and Y_dev is None:
+        raise ValueError("L_dev is used with Y_dev (the dev items' labels), to choose the estimator; give both")
     if self.verbose: log_to_stdout()
     k = self.cardinality
     L_in, L_train = L_train, prepare_L(L_train, k, what="L_train", train=True)
     n, m = L_train.shape
     prec_init = _check_fit_settings(m, k, n_epochs, lr, l2, log_freq, prec_init, momentum, em_steps, self.estimator)
-    mc_kw = dict(n_epochs=n_epochs, lr=lr, l2=l2, optimizer=optimizer, log_freq=log_freq, prec_init=prec_init, momentum=momentum,
-                 em_steps=em_steps, lr_scheduler=lr_scheduler, lr_scheduler_config=lr_scheduler_config, optimizer_config=optimizer_config)
-    lr_schedule(n_epochs, lr, lr_scheduler, lr_scheduler_config); make_optimizer(optimizer, lr, momentum, optimizer_config)  # checked up front
+    mc_kw = dict(n_epochs=n_epochs, lr=lr, l2=l2, optimizer=optimizer, log_freq=log_freq, prec_init=prec_init,
+                 momentum=momentum,
+                 em_steps=em_steps, lr_scheduler=lr_scheduler, lr_scheduler_config=lr_scheduler_config,
+                 optimizer_config=optimizer_config)
+    # checked up front
+    lr_schedule(n_epochs, lr, lr_scheduler, lr_scheduler_config); make_optimizer(optimizer, lr, momentum,
+        optimizer_config)
     if mu_eps is not None: check_number("mu_eps", mu_eps, 0, 0.5, hi_open=True)
-    if seed is not None: check_number("seed", seed, lo=0, integer=True)  # checked even where the estimator draws nothing
-    if m < 3: warnings.warn(f"LabelModel got {m} source(s): with fewer than 3 conditionally independent sources their accuracies are not identifiable; prefer MajorityLabelVoter or DawidSkene", stacklevel=2)
+    # checked even where the estimator draws nothing
+    if seed is not None: check_number("seed", seed, lo=0, integer=True)
+    if m < 3:
+        warnings.warn(f"LabelModel got {m} source(s): with fewer than 3 conditionally independent sources their "
+                      f"accuracies are not identifiable; prefer MajorityLabelVoter or DawidSkene", stacklevel=2)
     fit_p = class_balance is None and Y_dev is None
     p = resolve_class_balance(k, class_balance, Y_dev)
     self.class_balance_from_ = "votes" if fit_p else "class_balance" if class_balance is not None else "Y_dev"
     self.warmup_steps = warmup_epochs(n_epochs, lr_scheduler_config or {})  # as Snorkel reports it
-    self.train_config = TrainConfig(n_epochs=n_epochs, lr=lr, l2=l2, optimizer=optimizer, optimizer_config=optimizer_config, lr_scheduler=lr_scheduler,
-                                    lr_scheduler_config=lr_scheduler_config, prec_init=prec_init, seed=seed, log_freq=log_freq, mu_eps=mu_eps)
+    self.train_config = TrainConfig(n_epochs=n_epochs, lr=lr, l2=l2, optimizer=optimizer,
+                                    optimizer_config=optimizer_config, lr_scheduler=lr_scheduler,
+                                    lr_scheduler_config=lr_scheduler_config, prec_init=prec_init, seed=seed,
+                                    log_freq=log_freq, mu_eps=mu_eps)
     self.estimator_, self.selection_, members = self._choose(L_train, None if fit_p else p, seed, mc_kw, L_dev, Y_dev)
-    if self.estimator_ != "mc":  # matrix completion's training options change nothing else: say so rather than ignore them
+    # matrix completion's training options change nothing else: say so rather than ignore them
+    if self.estimator_ != "mc":
         defaults = inspect.signature(LabelModel.fit).parameters
         unused = [k for k, v in passed.items() if not (v is defaults[k].default or (type(v) is type(defaults[k].default) and v == defaults[k].default))]
-        if unused: warnings.warn(f"LabelModel fitted {self.estimator_!r}, which does not use {unused}: these are matrix completion's "
+        if unused:
+            warnings.warn(f"LabelModel fitted {self.estimator_!r}, which does not use {unused}: these are matrix "
+                          f"completion's "
                                  "training options (estimator='mc'); they change nothing here", stacklevel=2)
     if self.estimator_ == "mc":
         mc = MatrixCompletion(k, self.verbose)._fit_prepared(  # L_train is checked already
-            L_train, L_in, Y_dev, class_balance, n_epochs, lr, l2, optimizer, seed, log_freq, progress_bar, prec_init, momentum, em_steps,
-            mu_eps, lr_scheduler, lr_scheduler_config, optimizer_config)
+            L_train, L_in, Y_dev, class_balance, n_epochs, lr, l2, optimizer, seed, log_freq, progress_bar, prec_init,
+            momentum, em_steps, mu_eps, lr_scheduler, lr_scheduler_config, optimizer_config)
         self._mu, self._p, self._mu_p, self.members_ = mc._mu, mc._p, mc._p, ("mc",)
-        self._log_priors, self._log_thetas, self._vote_weights = np.log(self._p)[None], log_mu(self._mu, k)[None], np.zeros((0, m))
+        self._log_priors, self._log_thetas, self._vote_weights = (np.log(self._p)[None], log_mu(self._mu, k)[None],
+                                                                  np.zeros((0, m)))
     else:
         self.members_, self._log_priors, self._log_thetas, self._vote_weights, lt_mu, voted = members or fit_members(
-            L_train, k, self.estimator_, None if fit_p else p, seed, mc_kw, getattr(self, "members", COMMITTEE), progress_bar)
+            L_train, k, self.estimator_, None if fit_p else p, seed, mc_kw, getattr(self, "members", COMMITTEE),
+            progress_bar)
         voted = source_votes(L_train, k) if voted is None else voted
-        if fit_p and mostly_one_sided(sided := sided_sources(lt_mu), voted):  # the class balance cannot be learned from these votes
+        # the class balance cannot be learned from these votes
+        if fit_p and mostly_one_sided(sided := sided_sources(lt_mu), voted):
             self._log_priors, self.class_balance_from_ = np.full_like(self._log_priors, -np.log(k)), "uniform"
-            self._log(f"class balance: uniform ({sided_share(sided, voted):.0%} of the votes come from sources that vote one class only, whose firing rates "
+            self._log(f"class balance: uniform ({sided_share(sided, voted):.0%} of the votes come from sources that "
+                      f"vote one class only, whose firing rates "
                       "the class balance cannot be told apart from); pass class_balance or Y_dev to set it")
         if self.estimator_ == "auto" and not len(self._vote_weights):
-            self._log(f"committee: {', '.join(self.members_)} with the rates of their first M-step (most votes come from sources that vote "
-                      "one class only, as labelling functions do; they start from the majority vote, which is not averaged in again)")
+            self._log(f"committee: {', '.join(self.members_)} with the rates of their first M-step (most votes come "
+                      f"from sources that vote "
+                      "one class only, as labelling functions do; they start from the majority vote, which is not "
+                      "averaged in again)")
         self._p = np.exp(self._log_priors).mean(0)
-        self._mu, self._mu_p = posterior_mu(L_train, k, self._log_priors, self._log_thetas, self._vote_weights)  # what it reports describes what it predicts
+        # what it reports describes what it predicts
+        self._mu, self._mu_p = posterior_mu(L_train, k, self._log_priors, self._log_thetas, self._vote_weights)
     self._cover, self._L_train = None, weak_ref(L_in)  # vote rates: computed from L_train when first asked for
     self.fitted_ = True
     self._log("Finished Training")
     return self
 
-MC_OPTIONS = ("n_epochs", "lr", "l2", "optimizer", "seed", "log_freq", "prec_init", "momentum", "em_steps", "mu_eps", "lr_scheduler",
+MC_OPTIONS = ("n_epochs", "lr", "l2", "optimizer", "seed", "log_freq", "prec_init", "momentum", "em_steps", "mu_eps",
+              "lr_scheduler",
               "lr_scheduler_config", "optimizer_config")  # `fit`'s options that only matrix completion uses
 
 # %% ../nbs/12_label_model.ipynb #9280b385
@@ -319,7 +376,8 @@ def predict_proba(self:LabelModel, L) -> np.ndarray:
     self._check_fitted()
     k = self.cardinality
     L = prepare_L(L, k, self._mu.shape[0] // k)
-    return map_rows(L, k, members_block, self._log_priors, self._log_thetas, self._vote_weights, k)  # one member, or the committee's mean
+    # one member, or the committee's mean
+    return map_rows(L, k, members_block, self._log_priors, self._log_thetas, self._vote_weights, k)
 
 # %% ../nbs/12_label_model.ipynb #e7a75ccf
 class Committee(LabelModel):
@@ -333,5 +391,5 @@ class Committee(LabelModel):
 
     def fit(self, L_train, Y_dev=None,  # dev labels: their class shares are the class balance
             class_balance=None, progress_bar:bool=False):
-        "Fit every member on L_train; a class balance given (or from Y_dev) stays fixed, else it is estimated. Returns self."
+        "Fit every member on L_train; a class balance given (or from Y_dev) stays fixed, else estimated. Returns self."
         return LabelModel.fit(self, L_train, Y_dev=Y_dev, class_balance=class_balance, progress_bar=progress_bar)

@@ -42,7 +42,9 @@ def _freeze(v):
     if isinstance(v, np.ndarray):
         data = v.tobytes() if v.dtype != object else repr(v.tolist()).encode()
         return ("ndarray", v.dtype.str, v.shape, hashlib.sha256(data).digest())
-    if isinstance(v, (pd.Series, pd.DataFrame, pd.Index)): return (type(v).__name__, _freeze(v.to_numpy()), _freeze(np.asarray(v.index if not isinstance(v, pd.Index) else [])))
+    if isinstance(v, (pd.Series, pd.DataFrame, pd.Index)):
+        return (type(v).__name__, _freeze(v.to_numpy()), _freeze(np.asarray(v.index if not isinstance(v,
+            pd.Index) else [])))
     if isinstance(v, (list, tuple)): return (type(v).__name__, tuple(_freeze(e) for e in v))
     if isinstance(v, dict): return ("dict", tuple((_freeze(k), _freeze(e)) for k, e in v.items()))
     if isinstance(v, (set, frozenset)): return ("set", frozenset(_freeze(e) for e in v))
@@ -51,32 +53,37 @@ def _freeze(v):
 
 def _content_key(x):
     "A hashable key for a data point's content (not its identity), used by memoizing preprocessors."
-    items = x.__dict__.items() if isinstance(x, SimpleNamespace) else (x.items() if isinstance(x, (pd.Series, dict)) else None)
+    items = x.__dict__.items() if isinstance(x, SimpleNamespace) else (x.items() if isinstance(x,
+        (pd.Series, dict)) else None)
     return _freeze(x) if items is None else tuple((k, _freeze(v)) for k, v in items)
 
 # %% ../nbs/02_lf.ipynb #12829ee0
 _IMMUTABLE = (str, bytes, int, float, complex, bool, type(None), np.generic)
 
 def is_frozen(v) -> bool:
-    "Can nothing change `v` in place? Text, numbers, None, and tuples or frozensets of such values (checked all the way down)."
+    ("Can nothing change `v` in place? Text, numbers, None, and tuples or frozensets of such values (checked all the "
+     "way down).")
     if isinstance(v, _IMMUTABLE): return True
     return isinstance(v, (tuple, frozenset)) and all(isinstance(e, _IMMUTABLE) or is_frozen(e) for e in v)
 
 _CONTAINERS = (list, dict, set, bytearray, np.ndarray, pd.Series, pd.DataFrame)  # plain data an LF may change in place
 
 def is_shared(v) -> bool:
-    "Is `v` handed out as it is, not copied? Frozen values (see `is_frozen`) and objects that are not plain containers (a spaCy Doc, a model)."
+    ("Is `v` handed out as it is, not copied? Frozen values (see `is_frozen`) and objects that are not plain "
+     "containers (a spaCy Doc, a model).")
     return is_frozen(v) or not isinstance(v, _CONTAINERS)
 
 def copy_point(x):
-    "A copy of a data point whose plain containers (lists, dicts, sets, arrays) are copied too; other values are shared (`is_shared`)."
+    ("A copy of a data point whose plain containers (lists, dicts, sets, arrays) are copied too; other values are "
+     "shared (`is_shared`).")
     if not isinstance(x, DataPoint): return copy.deepcopy(x)
     out = DataPoint()
     out.__dict__.update({k: v if is_shared(v) else copy.deepcopy(v) for k, v in x.__dict__.items()})
     return out
 
 def is_flat(x) -> bool:
-    "True for a DataPoint with no plain containers among its values (see `is_shared`): then a copy of its dict is a full copy."
+    ("True for a DataPoint with no plain containers among its values (see `is_shared`): then a copy of its dict is a "
+     "full copy.")
     return isinstance(x, DataPoint) and all(is_shared(v) for v in x.__dict__.values())
 
 # %% ../nbs/02_lf.ipynb #3fa292c9
@@ -104,22 +111,29 @@ def _set_field(x, name:str, v):
     else: setattr(x, name, v)
 
 class Preprocessor:
-    "A named map from a data point to an enriched one: `f(x) -> x`, or a subclass's `run(**fields) -> {field: value}` (Snorkel's form); memoizable."
+    ("A named map from a data point to an enriched one: `f(x) -> x`, or a subclass's `run(**fields) -> {field: value}` "
+     "(Snorkel's form); memoizable.")
     def __init__(self, name:str, f:Callable|None=None,  # x -> x; None: the subclass's `run`
                  pre:Sequence|None=None,  # preprocessors run in order before this one
                  memoize:bool=False,
                  memoize_key:Callable|None=None,  # data point -> hashable key; content-based by default
                  maxsize:int=100_000,  # entries kept in the memo (least recently used dropped first)
-                 field_names:dict|None=None,  # for `run`: data point field -> `run` argument; default: `run`'s parameter names
-                 mapped_field_names:dict|None=None):  # for `run`: `run`'s output key -> data point field; default: the key
+                 # for `run`: data point field -> `run` argument; default: `run`'s parameter names
+                 field_names:dict|None=None,
+                 # for `run`: `run`'s output key -> data point field; default: the key
+                 mapped_field_names:dict|None=None):
         if f is not None and not callable(f):
             raise TypeError(f"Preprocessor {name!r}: f must be a function f(x) -> x, got {type(f).__name__}"
-                            + ("; Snorkel's field_names go by keyword (field_names=...)" if isinstance(f, dict) else ""))
+                            + ("; Snorkel's field_names go by keyword (field_names=...)" if isinstance(f,
+                                dict) else ""))
         if f is None and type(self).run is Preprocessor.run:
-            raise TypeError(f"Preprocessor {name!r} needs a function f(x) -> x, or a subclass that defines run(**fields)")
+            raise TypeError(f"Preprocessor {name!r} needs a function f(x) -> x, or a subclass that defines "
+                            f"run(**fields)")
         if f is not None and (field_names or mapped_field_names):
-            raise ValueError(f"Preprocessor {name!r}: field_names and mapped_field_names are for a subclass's run(), not for f")
-        self.name, self.f, self.pre, self.memoize, self.maxsize = name, f, _check_pre(pre, f"Preprocessor {name!r}"), memoize, maxsize
+            raise ValueError(f"Preprocessor {name!r}: field_names and mapped_field_names are for a subclass's run(), "
+                             f"not for f")
+        self.name, self.f, self.pre, self.memoize, self.maxsize = (name, f, _check_pre(pre, f"Preprocessor {name!r}"),
+                                                                   memoize, maxsize)
         self.memoize_key = memoize_key or _content_key
         if f is None:
             self.field_names = dict(field_names) if field_names is not None else {p: p for p in inspect.signature(self.run).parameters}
@@ -133,14 +147,16 @@ class Preprocessor:
     def cache_clear(self): self._cache.clear()
     @property
     def cache_size(self) -> int: return len(self._cache)
-    def __repr__(self): return f"Preprocessor {self.name}, memoize={self.memoize}" + (f", pre={[p.name for p in self.pre]}" if self.pre else "")
+    def __repr__(self):
+        return f"Preprocessor {self.name}, memoize={self.memoize}" + (f", pre={[p.name for p in self.pre]}" if self.pre else "")
 
     def _map(self, x):
         "This preprocessor's own step: f(x), or run() on the named fields, its output set on a copy of x."
         if self.f is not None: return self.f(x)
         out = self.run(**{arg: _get_field(x, field) for field, arg in self.field_names.items()})
         if out is None: return None
-        if not isinstance(out, dict): raise TypeError(f"run() must return a dict of new fields (or None), got {type(out).__name__}")
+        if not isinstance(out, dict):
+            raise TypeError(f"run() must return a dict of new fields (or None), got {type(out).__name__}")
         x = copy_point(x)
         for k, v in out.items(): _set_field(x, self.mapped_field_names.get(k, k), v)
         return x
@@ -168,12 +184,17 @@ LambdaPreprocessor = BasePreprocessor = Preprocessor  # Snorkel's names: the fun
 # %% ../nbs/02_lf.ipynb #48023f76
 def _no_parens(name, deco:str):
     "Refuse a decorator used without parentheses (`@deco` instead of `@deco()`), as Snorkel does."
-    if callable(name): raise ValueError(f"@{deco} is missing parentheses: write @{deco}() above {getattr(name, '__name__', 'the function')}")
+    if callable(name):
+        raise ValueError(f"@{deco} is missing parentheses: write @{deco}() above "
+                         f"{getattr(name, '__name__', 'the function')}")
 
-def preprocessor(name:str|None=None, pre:Sequence|None=None, memoize:bool=False, memoize_key:Callable|None=None, maxsize:int=100_000):
-    "Decorator: turn `f(x) -> x` into a `Preprocessor` (named after `f` unless `name` is given), after the preprocessors `pre`."
+def preprocessor(name:str|None=None, pre:Sequence|None=None, memoize:bool=False, memoize_key:Callable|None=None,
+                 maxsize:int=100_000):
+    ("Decorator: turn `f(x) -> x` into a `Preprocessor` (named after `f` unless `name` is given), after the "
+     "preprocessors `pre`.")
     _no_parens(name, "preprocessor")
-    def deco(f): return Preprocessor(name or f.__name__, f, pre=pre, memoize=memoize, memoize_key=memoize_key, maxsize=maxsize)
+    def deco(f):
+        return Preprocessor(name or f.__name__, f, pre=pre, memoize=memoize, memoize_key=memoize_key, maxsize=maxsize)
     return deco
 
 # %% ../nbs/02_lf.ipynb #97d65749
@@ -198,9 +219,13 @@ class LabelingFunction:
     def __init__(self, name:str, f:Callable, resources:dict|None=None,
                  pre:Sequence[Preprocessor]|None=None,  # preprocessors run in order before `f`
                  cardinality:int|None=None):  # when given, labels >= cardinality are errors
-        if not isinstance(name, str): raise TypeError(f"a LabelingFunction's name must be a string, got {name!r} ({type(name).__name__})")
-        if not callable(f): raise TypeError(f"LF {name!r}: f must be a function of a data point, got {type(f).__name__}")
-        if resources is not None and not isinstance(resources, dict): raise TypeError(f"LF {name!r}: resources must be a dict of keyword arguments for f, got {type(resources).__name__}")
+        if not isinstance(name, str):
+            raise TypeError(f"a LabelingFunction's name must be a string, got {name!r} ({type(name).__name__})")
+        if not callable(f):
+            raise TypeError(f"LF {name!r}: f must be a function of a data point, got {type(f).__name__}")
+        if resources is not None and not isinstance(resources, dict):
+            raise TypeError(f"LF {name!r}: resources must be a dict of keyword arguments for f, got "
+                            f"{type(resources).__name__}")
         self.name, self.f, self.resources = name, f, dict(resources or {})
         self.pre, self.cardinality = _check_pre(pre, f"LF {name!r}"), cardinality
 
@@ -222,26 +247,32 @@ def labeling_function(name:str|None=None, resources:dict|None=None, pre:Sequence
     "Decorator: turn `f(x, **resources)` into a `LabelingFunction` named after `f` unless `name` is given."
     _no_parens(name, "labeling_function")
     if pre is not None and preprocessors is not None: raise ValueError("give `pre` or `preprocessors`, not both")
-    def deco(f): return LabelingFunction(name or f.__name__, f, resources, pre if pre is not None else preprocessors, cardinality)
+    def deco(f):
+        return LabelingFunction(name or f.__name__, f, resources, pre if pre is not None else preprocessors,
+                                cardinality)
     return deco
 
 # %% ../nbs/02_lf.ipynb #3597bbe4
 def spacy_pipeline(language="en_core_web_sm", disable:Sequence|None=None, gpu:bool=False):
-    "A spaCy pipeline: `language` loaded by name (components in `disable` left out), or returned as it is if already built."
+    ("A spaCy pipeline: `language` loaded by name (components in `disable` left out), or returned as it is if already "
+     "built.")
     try: import spacy
-    except ImportError: raise ImportError("spaCy LFs need spaCy: pip install 'crowd_ws[spacy]' (or pip install spacy)") from None
+    except ImportError:
+        raise ImportError("spaCy LFs need spaCy: pip install 'crowd_ws[spacy]' (or pip install spacy)") from None
     if gpu: spacy.prefer_gpu()
-    if not isinstance(language, str): return language  # a pipeline built by the caller (spacy.blank("en") with a ruler, ...)
+    # a pipeline built by the caller (spacy.blank("en") with a ruler, ...)
+    if not isinstance(language, str): return language
     try: return spacy.load(language, disable=list(disable or []))
     except OSError: raise ValueError(f"spaCy model {language!r} is not installed: python -m spacy download {language} "
                                      "(or pass a loaded pipeline as language=...)") from None
 
 class SpacyPreprocessor(Preprocessor):
     "Snorkel's spaCy preprocessor: the `Doc` of field `text_field`, parsed by `language`, set as field `doc_field`."
-    def __init__(self, text_field:str, doc_field:str, language="en_core_web_sm", disable:Sequence|None=None, pre:Sequence|None=None,
-                 memoize:bool=False, memoize_key:Callable|None=None, gpu:bool=False):
+    def __init__(self, text_field:str, doc_field:str, language="en_core_web_sm", disable:Sequence|None=None,
+                 pre:Sequence|None=None, memoize:bool=False, memoize_key:Callable|None=None, gpu:bool=False):
         self.nlp = spacy_pipeline(language, disable, gpu)
-        super().__init__(f"SpacyPreprocessor_{text_field}_{doc_field}", pre=pre, memoize=memoize, memoize_key=memoize_key,
+        super().__init__(f"SpacyPreprocessor_{text_field}_{doc_field}", pre=pre, memoize=memoize,
+                         memoize_key=memoize_key,
                          field_names={text_field: "text"}, mapped_field_names={"doc": doc_field})
     def run(self, text) -> dict: return {"doc": self.nlp(text)}
 
@@ -250,11 +281,13 @@ _NLP_PRE = {}  # one preprocessor per setting, shared by the nlp LFs that use it
 def nlp_labeling_function(name:str|None=None, resources:dict|None=None, pre:Sequence|None=None, text_field:str="text",
                           doc_field:str="doc", language="en_core_web_sm", disable:Sequence|None=None, memoize:bool=True,
                           memoize_key:Callable|None=None, gpu:bool=False):
-    "Decorator: an LF whose data point carries the spaCy `Doc` of `text_field` as `doc_field` (Snorkel's `nlp_labeling_function`)."
+    ("Decorator: an LF whose data point carries the spaCy `Doc` of `text_field` as `doc_field` (Snorkel's "
+     "`nlp_labeling_function`).")
     _no_parens(name, "nlp_labeling_function")
     key = (text_field, doc_field, language if isinstance(language, str) else id(language), tuple(disable or ()),
            tuple(pre or ()), memoize, memoize_key, gpu)
-    if key not in _NLP_PRE: _NLP_PRE[key] = SpacyPreprocessor(text_field, doc_field, language, disable, pre, memoize, memoize_key, gpu)
+    if key not in _NLP_PRE:
+        _NLP_PRE[key] = SpacyPreprocessor(text_field, doc_field, language, disable, pre, memoize, memoize_key, gpu)
     def deco(f): return LabelingFunction(name or f.__name__, f, resources, pre=[_NLP_PRE[key]])
     return deco
 
@@ -286,7 +319,8 @@ def crowd_worker_lfs(answers:pd.DataFrame,  # long table `item, worker, label` (
     keep = busy_workers(t, min_answers)
     by_worker = {w: dict(zip(g.item, g.label)) for w, g in t[t.worker.isin(keep)].groupby("worker")}
     if not split:
-        return [LabelingFunction(f"worker_{w}", _vote_answer, dict(answers=by_worker[w], labels=frozenset(labels), key=key))
+        return [LabelingFunction(f"worker_{w}", _vote_answer, dict(answers=by_worker[w], labels=frozenset(labels),
+                                                                   key=key))
                 for w in keep]
     return [LabelingFunction(f"worker_{w}_{l}", _vote_if, dict(answers=by_worker[w], label=l, key=key))
             for l in labels for w in keep]
@@ -304,7 +338,8 @@ def _cells(t:pd.DataFrame, items, workers, labels):
     codes, uniq = pd.factorize(np.asarray(items))
     row, col = pd.Index(uniq).get_indexer(t.item.to_numpy()), pd.Index(workers).get_indexer(t.worker.to_numpy())
     if len(t) and len(uniq) and not (row >= 0).any(): raise ValueError(_no_match("items", uniq, t.item.unique()))
-    if len(t) and len(workers) and not (col >= 0).any(): raise ValueError(_no_match("workers", workers, t.worker.unique()))
+    if len(t) and len(workers) and not (col >= 0).any():
+        raise ValueError(_no_match("workers", workers, t.worker.unique()))
     ok = (row >= 0) & (col >= 0)
     cell = pd.Series(t.label.to_numpy()[ok]).groupby(row[ok] * len(workers) + col[ok], sort=False).last()
     keep = np.isin(cell.to_numpy(), list(labels))
@@ -324,7 +359,8 @@ def crowd_label_matrix(answers:pd.DataFrame,  # long table `item, worker, label`
     t = answer_table(answers, item_col, worker_col, label_col)
     workers = busy_workers(t, min_answers) if workers is None else list(workers)
     codes, uniq, row, col, lab = _cells(t, items, workers, labels)
-    if split: col = pd.Index(list(labels)).get_indexer(lab) * len(workers) + col  # block b holds the votes for labels[b]
+    # block b holds the votes for labels[b]
+    if split: col = pd.Index(list(labels)).get_indexer(lab) * len(workers) + col
     n_cols = len(workers) * (len(labels) if split else 1)
     Lu = sp.csr_matrix((lab + 1, (row, col)), shape=(len(uniq), n_cols), dtype=np.int64)
     return Lu[codes] if sparse else (Lu.toarray() - 1)[codes]

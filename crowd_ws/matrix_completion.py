@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from fastcore.basics import patch
 from tqdm.auto import tqdm
 
-from .base import (BaseLabelModel, check_cardinality, check_number, log_to_stdout, logger, posterior_block, prepare_L,
-                           resolve_class_balance, weak_ref)
+from .base import (BaseLabelModel, check_cardinality, check_number, log_to_stdout, logger, posterior_block,
+                           prepare_L, resolve_class_balance, weak_ref)
 from .dawid_skene import ds_block, one_sided
 from .engine import map_reduce, map_rows, reads_sparse, scratch, weighted_rows
 
@@ -26,17 +26,20 @@ __all__ = ['overlap_block', 'overlap_stats', 'overlap_matrix', 'mu_loss_grad', '
 
 # %% ../nbs/10_matrix_completion.ipynb #878be61d
 def overlap_block(block, ws, k:int, w=None):
-    "(Psi^T Psi, rows, majority-vote class shares summed over rows with votes) of one block, Psi class-major; rows weighted by `w`, if given."
+    ("(Psi^T Psi, rows, majority-vote class shares summed over rows with votes) of one block, Psi class-major; rows "
+     "weighted by `w`, if given.")
     B, m = block.shape
     P = scratch(ws, "P", (B, k * m))
     for a in range(k): np.equal(block, a, out=P[:, a * m:(a + 1) * m], casting="unsafe")  # the indicators side by side
     c = P.reshape(B, k, m).sum(2)  # votes per class
     shares = c / np.maximum(c.sum(1, keepdims=True), 1)
     if w is None: return (P.T @ P).astype(np.float64), np.array([B]), shares.sum(0).astype(np.float64)
-    return (P.T @ (P * w[:, None].astype(np.float32))).astype(np.float64), np.array([w.sum()]), w @ shares  # counts below 2^24 stay exact
+    # counts below 2^24 stay exact
+    return (P.T @ (P * w[:, None].astype(np.float32))).astype(np.float64), np.array([w.sum()]), w @ shares
 
 def overlap_stats(L, k:int, weights=None):
-    "O (see `overlap_matrix`) and the majority vote's class shares, in one pass over L (rows weighted by `weights`, if given)."
+    ("O (see `overlap_matrix`) and the majority vote's class shares, in one pass over L (rows weighted by `weights`, "
+     "if given).")
     m = L.shape[1]
     O, n, mv = map_reduce(L, k, overlap_block, k, weights=weights)
     order = (np.arange(k)[None, :] * m + np.arange(m)[:, None]).ravel()  # j*k + a -> a*m + j
@@ -82,9 +85,11 @@ def smooth_p(shares, floor:float=1e-3) -> np.ndarray:
     return p / p.sum()
 
 def em_polish(L, mu, p, k:int, steps:int, fit_p:bool=False, weights=None):
-    "Refine mu (and p if `fit_p`) by EM steps: vote rates for one-sided sources, confusion x coverage for the others (rows weighted by `weights`)."
+    ("Refine mu (and p if `fit_p`) by EM steps: vote rates for one-sided sources, confusion x coverage for the others "
+     "(rows weighted by `weights`).")
     for _ in range(steps):
-        counts, sums, _ = map_reduce(L, k, ds_block, np.log(p), log_mu(mu, k), weights=weights)  # counts: (k_vote, m, k_true)
+        # counts: (k_vote, m, k_true)
+        counts, sums, _ = map_reduce(L, k, ds_block, np.log(p), log_mu(mu, k), weights=weights)
         rate = counts / np.maximum(sums, 1e-12)
         voted = counts.sum(0, keepdims=True)  # (1, m, k_true)
         coverage = voted.sum(2, keepdims=True) / max(sums.sum(), 1e-12)
@@ -96,13 +101,16 @@ def em_polish(L, mu, p, k:int, steps:int, fit_p:bool=False, weights=None):
 
 # %% ../nbs/10_matrix_completion.ipynb #3105e92c
 def vote_rates(L, mu, p, k:int, steps:int=3) -> np.ndarray:
-    "(m, k): each source's probability of voting given each class, by EM on votes and abstains with mu's confusions fixed."
+    ("(m, k): each source's probability of voting given each class, by EM on votes and abstains with mu's confusions "
+     "fixed.")
     mu, (L, w) = mu.reshape(-1, k, k), weighted_rows(L, k)  # (m, k_vote, k_true); repeated rows once, weighted
     cover = np.clip(mu.sum(1), 1e-6, 1 - 1e-6)  # the model's own rates to start
     conf = mu / np.maximum(mu.sum(1, keepdims=True), 1e-12)
     for _ in range(steps):
-        log_theta = np.log(np.clip(conf * cover[:, None, :], 1e-12, 1)) - np.log1p(-cover)[:, None, :]  # vote vs abstain
-        counts, sums, _ = map_reduce(L, k, ds_block, np.log(p) + np.log1p(-cover).sum(0), log_theta.transpose(1, 0, 2), weights=w)
+        # vote vs abstain
+        log_theta = np.log(np.clip(conf * cover[:, None, :], 1e-12, 1)) - np.log1p(-cover)[:, None, :]
+        counts, sums, _ = map_reduce(L, k, ds_block, np.log(p) + np.log1p(-cover).sum(0),
+                                     log_theta.transpose(1, 0, 2), weights=w)
         cover = np.clip(counts.sum(0) / np.maximum(sums, 1e-12), 1e-6, 1 - 1e-6)
     return cover
 
@@ -110,7 +118,8 @@ def vote_rates(L, mu, p, k:int, steps:int=3) -> np.ndarray:
 class Optimizer:
     "SGD with momentum, Adam or Adamax on one parameter array."
     def __init__(self, kind:str, lr:float, momentum:float=0.9, betas=(0.9, 0.999), eps:float=1e-8):
-        if kind not in ("sgd", "adam", "adamax"): raise ValueError(f"Unrecognized optimizer option {kind!r}: optimizer must be 'sgd', 'adam' or 'adamax'")
+        if kind not in ("sgd", "adam", "adamax"):
+            raise ValueError(f"Unrecognized optimizer option {kind!r}: optimizer must be 'sgd', 'adam' or 'adamax'")
         self.kind, self.lr, self.momentum, self.betas, self.eps, self.t = kind, lr, momentum, betas, eps, 0
         self.v = self.s = None
 
@@ -141,9 +150,13 @@ def _known(d, allowed, what:str) -> dict:
     return d
 
 def warmup_epochs(n_epochs:int, cfg:dict) -> int:
-    "Epochs of linear warm-up: `warmup_steps`, else `warmup_percentage` of `n_epochs`; Snorkel's 'batches' unit is refused."
-    if cfg.get("warmup_unit", "epochs") != "epochs": raise ValueError(f"LabelModel does not support warmup_unit {cfg['warmup_unit']!r}: it takes one step per epoch, so warm-up is counted in 'epochs'")
-    warm = int(cfg.get("warmup_steps") or round(check_number("warmup_percentage", cfg.get("warmup_percentage", 0.0), 0, 1) * n_epochs))
+    ("Epochs of linear warm-up: `warmup_steps`, else `warmup_percentage` of `n_epochs`; Snorkel's 'batches' unit is "
+     "refused.")
+    if cfg.get("warmup_unit", "epochs") != "epochs":
+        raise ValueError(f"LabelModel does not support warmup_unit {cfg['warmup_unit']!r}: it takes one step per "
+                         f"epoch, so warm-up is counted in 'epochs'")
+    warm = int(cfg.get("warmup_steps") or round(check_number("warmup_percentage", cfg.get("warmup_percentage", 0.0),
+                                                             0, 1) * n_epochs))
     return check_number("warmup_steps", warm, lo=0, integer=True)
 
 def lr_schedule(n_epochs:int, lr:float, lr_scheduler:str="constant", lr_scheduler_config:dict|None=None) -> np.ndarray:
@@ -153,11 +166,16 @@ def lr_schedule(n_epochs:int, lr:float, lr_scheduler:str="constant", lr_schedule
     t = np.arange(n_epochs) - warm  # epochs since the warm-up ended
     if lr_scheduler == "constant": rates = np.full(n_epochs, lr, float)
     elif lr_scheduler == "linear": rates = lr * (1 - t / max(n_epochs - warm, 1))
-    elif lr_scheduler == "exponential": rates = lr * _known(cfg.get("exponential_config"), {"gamma"}, "exponential_config").get("gamma", 0.9) ** np.maximum(t, 0)
+    elif lr_scheduler == "exponential":
+        rates = lr * _known(cfg.get("exponential_config"), {"gamma"}, "exponential_config").get("gamma",
+            0.9) ** np.maximum(t, 0)
     elif lr_scheduler == "step":
         sc = _known(cfg.get("step_config"), {"step_size", "gamma"}, "step_config")
-        rates = lr * sc.get("gamma", 0.1) ** (np.maximum(t, 0) // check_number("step_size", sc.get("step_size", 5), lo=1, integer=True))
-    else: raise ValueError(f"Unrecognized lr scheduler option {lr_scheduler!r}: lr_scheduler must be 'constant', 'linear', 'exponential' or 'step'")
+        rates = lr * sc.get("gamma", 0.1) ** (np.maximum(t, 0) // check_number("step_size", sc.get("step_size", 5),
+            lo=1, integer=True))
+    else:
+        raise ValueError(f"Unrecognized lr scheduler option {lr_scheduler!r}: lr_scheduler must be 'constant', "
+                         f"'linear', 'exponential' or 'step'")
     if warm: rates[:warm] = lr * (np.arange(1, min(warm, n_epochs) + 1) / warm)
     return np.maximum(rates, cfg.get("min_lr", 0.0))
 
@@ -169,12 +187,14 @@ def make_optimizer(kind:str, lr:float, momentum:float, optimizer_config:dict|Non
     momentum = sub.get("sgd_config", {}).get("momentum", momentum)
     check_number("momentum", momentum, 0, 1, hi_open=True)
     betas = tuple(sub.get(f"{kind}_config", {}).get("betas", (0.9, 0.999)))
-    if len(betas) != 2 or not all(0 <= b < 1 for b in betas): raise ValueError(f"betas must be two numbers in [0, 1), got {betas}")
+    if len(betas) != 2 or not all(0 <= b < 1 for b in betas):
+        raise ValueError(f"betas must be two numbers in [0, 1), got {betas}")
     return Optimizer(kind, lr, momentum=momentum, betas=betas)
 
 # %% ../nbs/10_matrix_completion.ipynb #2e6d30c5
 class MuModel(BaseLabelModel):
-    "A label model that reports through mu (m*k, k): confusions_, get_conditional_probs and get_weights (subclasses fit _mu, _p, _mu_p)."
+    ("A label model that reports through mu (m*k, k): confusions_, get_conditional_probs and get_weights (subclasses "
+     "fit _mu, _p, _mu_p).")
     _abstract, verbose = True, False
     def _log(self, msg):
         if self.verbose: logger.info(msg)
@@ -195,16 +215,19 @@ class MuModel(BaseLabelModel):
         "(m, k + 1, k): P(source j outputs v | Y = y), abstain (v = -1) in row 0, as Snorkel lays it out."
         self._check_fitted()
         k = self.cardinality
-        if L is None and getattr(self, "_cover", None) is None and getattr(self, "_L_train", None) is not None: L = self._L_train()
+        if L is None and getattr(self, "_cover", None) is None and getattr(self, "_L_train", None) is not None:
+            L = self._L_train()
         if L is not None: self._cover = vote_rates(prepare_L(L, k, self._mu.shape[0] // k), self._mu, self._p, k)
-        cover = self._cover if getattr(self, "_cover", None) is not None else np.clip(self._mu.reshape(-1, k, k).sum(1), 0, 1)
+        cover = self._cover if getattr(self, "_cover", None) is not None else np.clip(self._mu.reshape(-1, k,
+            k).sum(1), 0, 1)
         out = np.empty((cover.shape[0], k + 1, k))
         out[:, 0, :] = 1 - cover
         out[:, 1:, :] = self.confusions_.transpose(0, 2, 1) * cover[:, None, :]  # P(vote v | y, votes) x P(votes | y)
         return out
 
     def get_weights(self) -> np.ndarray:
-        "Each source's accuracy when it votes: sum_y w_y mu[(j,y),y] / sum_y w_y sum_a mu[(j,a),y], w: mu's class weights."
+        ("Each source's accuracy when it votes: sum_y w_y mu[(j,y),y] / sum_y w_y sum_a mu[(j,a),y], w: mu's class "
+         "weights.")
         self._check_fitted()
         k = self.cardinality
         mu = self._mu.reshape(-1, k, k)  # (m, k_vote, k_true)
@@ -217,15 +240,19 @@ class MuModel(BaseLabelModel):
         k = self.cardinality
         if self._p.shape != (k,) or self._mu.ndim != 2 or self._mu.shape[1] != k or self._mu.shape[0] % k:
             raise ValueError(f"{path}: parameter shapes {self._mu.shape}, {self._p.shape} do not fit cardinality {k}")
-        if (self._p <= 0).any() or not np.isclose(self._p.sum(), 1): raise ValueError(f"{path}: the class balance must be positive and sum to 1")
+        if (self._p <= 0).any() or not np.isclose(self._p.sum(), 1):
+            raise ValueError(f"{path}: the class balance must be positive and sum to 1")
         if ((self._mu < 0) | (self._mu > 1)).any(): raise ValueError(f"{path}: mu must hold probabilities in [0, 1]")
-        if not hasattr(self, "class_balance_from_"): self.class_balance_from_ = None  # a file from before it was kept: not known
-        if not hasattr(self, "_mu_p"): self._mu_p = self._p  # a file from before: mu's class weights were the class balance
+        # a file from before it was kept: not known
+        if not hasattr(self, "class_balance_from_"): self.class_balance_from_ = None
+        # a file from before: mu's class weights were the class balance
+        if not hasattr(self, "_mu_p"): self._mu_p = self._p
 
 # %% ../nbs/10_matrix_completion.ipynb #a4cb22c3
 _MAX_FLOPS, _MAX_BYTES = 3e11, 4e9  # about a minute of matrix products on 2 cores; O, its mask and residual in memory
 
-def _mc_flops(m:int, k:int, n_epochs:int) -> float: return 2.0 * (m * k) ** 2 * k * n_epochs  # a matrix-completion fit's cost
+# a matrix-completion fit's cost
+def _mc_flops(m:int, k:int, n_epochs:int) -> float: return 2.0 * (m * k) ** 2 * k * n_epochs
 
 def check_mc_settings(m:int, k:int, n_epochs, lr, l2, log_freq, prec_init, momentum, em_steps,
                       costly:bool=True):  # also refuse a fit whose cost is out of reach
@@ -239,8 +266,10 @@ def check_mc_settings(m:int, k:int, n_epochs, lr, l2, log_freq, prec_init, momen
     if not ((prec > 0) & (prec < 1)).all(): raise ValueError(f"prec_init must lie in (0, 1), got {prec_init!r}")
     flops, mem = _mc_flops(m, k, n_epochs), 3.0 * 8 * (m * k) ** 2
     if costly and (flops > _MAX_FLOPS or mem > _MAX_BYTES):
-        raise ValueError(f"Matrix completion with {m} sources and {k} classes needs about {flops:.1e} floating-point operations "
-                         f"and {mem / 1e9:.1f} GB for {n_epochs} epochs (its cost grows as (sources x classes)^2 x classes); "
+        raise ValueError(f"Matrix completion with {m} sources and {k} classes needs about {flops:.1e} floating-point "
+                         f"operations "
+                         f"and {mem / 1e9:.1f} GB for {n_epochs} epochs (its cost grows as (sources x classes)^2 x "
+                         f"classes); "
                          f"use DawidSkene({k}) or MajorityLabelVoter({k}), whose cost grows with the number of votes")
     return float(prec) if prec.ndim == 0 else prec
 
@@ -253,7 +282,8 @@ def _mu_start(d, p, m:int, k:int, prec_init:float, seed:int):
 # %% ../nbs/10_matrix_completion.ipynb #6dab288a
 @dataclass
 class TrainConfig:
-    "Matrix completion's training options under Snorkel's name; a fitted model keeps the ones it used as `train_config`."
+    ("Matrix completion's training options under Snorkel's name; a fitted model keeps the ones it used as "
+     "`train_config`.")
     n_epochs: int = 100
     lr: float = 0.01
     l2: float = 0.0
@@ -269,7 +299,8 @@ class TrainConfig:
 def check_device(device, who:str) -> str:
     "Snorkel users write device='cuda': the fit runs, on the CPU (numpy), and says so."
     if device != "cpu":
-        warnings.warn(f"{who}(device={device!r}) fits on the CPU (numpy): the fit is small, the cost is in streaming L; device is set to 'cpu'",
+        warnings.warn(f"{who}(device={device!r}) fits on the CPU (numpy): the fit is small, the cost is in streaming "
+                      f"L; device is set to 'cpu'",
                       stacklevel=3)
     return "cpu"
 
@@ -282,7 +313,8 @@ class MatrixCompletion(MuModel):
     _arrays = ("_mu", "_p")
     estimator = "mc"  # its name among LabelModel's estimators
     def __init__(self, cardinality:int=2, verbose:bool=False, device:str="cpu"):
-        self.cardinality, self.verbose, self.device = check_cardinality(cardinality), verbose, check_device(device, "MatrixCompletion")
+        self.cardinality, self.verbose, self.device = (check_cardinality(cardinality), verbose,
+                                                       check_device(device, "MatrixCompletion"))
 
     def predict_proba(self, L) -> np.ndarray:
         "P(Y | votes) for every item, rows summing to 1."
@@ -290,13 +322,15 @@ class MatrixCompletion(MuModel):
         k = self.cardinality
         return map_rows(prepare_L(L, k, self._mu.shape[0] // k), k, _mc_post, np.log(self._p), log_mu(self._mu, k))
 @patch
-def _fit_mc(self:MatrixCompletion, L_train, p, fit_p:bool, n_epochs, lr, l2, optimizer, seed, log_freq, progress_bar, prec_init,
-            momentum, em_steps, lr_scheduler, lr_scheduler_config, optimizer_config):
+def _fit_mc(self:MatrixCompletion, L_train, p, fit_p:bool, n_epochs, lr, l2, optimizer, seed, log_freq, progress_bar,
+            prec_init, momentum, em_steps, lr_scheduler, lr_scheduler_config, optimizer_config):
     "Matrix completion and EM polish: (mu, p)."
     k, m = self.cardinality, L_train.shape[1]
-    rates, opt = lr_schedule(n_epochs, lr, lr_scheduler, lr_scheduler_config), make_optimizer(optimizer, lr, momentum, optimizer_config)
+    rates, opt = (lr_schedule(n_epochs, lr, lr_scheduler, lr_scheduler_config),
+                  make_optimizer(optimizer, lr, momentum, optimizer_config))
     self._log("Computing O...")
-    L_train, w = weighted_rows(L_train, k)  # with few sources rows repeat: each distinct row once, weighted by its count
+    # with few sources rows repeat: each distinct row once, weighted by its count
+    L_train, w = weighted_rows(L_train, k)
     O, mv_share = overlap_stats(L_train, k, w)
     if fit_p: p = smooth_p(mv_share)  # estimated: the majority vote's class shares, refined by the EM polish
     d = np.diag(O).copy()
@@ -305,7 +339,9 @@ def _fit_mc(self:MatrixCompletion, L_train, p, fit_p:bool, n_epochs, lr, l2, opt
     self._log(r"Estimating \mu...")
     for epoch in tqdm(range(n_epochs), disable=not progress_bar, unit="epoch"):
         loss, g = mu_loss_grad(mu, O, p, src[:, None] != src[None, :], d, mu0, l2)
-        if not np.isfinite(loss): raise ValueError(f"Loss is NaN or infinite ({loss}) at epoch {epoch}: LabelModel diverged; lower lr (now {rates[epoch]:g})")
+        if not np.isfinite(loss):
+            raise ValueError(f"Loss is NaN or infinite ({loss}) at epoch {epoch}: LabelModel diverged; lower lr (now "
+                             f"{rates[epoch]:g})")
         if epoch % log_freq == 0: self._log(f"[{epoch} epochs]: TRAIN:[loss={loss:.3f}, lr={rates[epoch]:.2g}]")
         opt.lr = rates[epoch]
         mu = opt.step(mu, g)
@@ -315,40 +351,50 @@ def _fit_mc(self:MatrixCompletion, L_train, p, fit_p:bool, n_epochs, lr, l2, opt
 
 @patch
 def fit(self:MatrixCompletion, L_train, Y_dev=None, class_balance=None, n_epochs:int=100, lr:float=0.01, l2:float=0.0,
-        optimizer:str="sgd", seed:int=0, log_freq:int=10, progress_bar:bool=False, prec_init:float=0.7, momentum:float=0.9,
-        em_steps:int=3,  # EM steps that polish mu after matrix completion (0: none)
+        optimizer:str="sgd", seed:int=0, log_freq:int=10, progress_bar:bool=False, prec_init:float=0.7,
+        momentum:float=0.9, em_steps:int=3,  # EM steps that polish mu after matrix completion (0: none)
         mu_eps:float|None=None,  # if given, clip the fitted mu to [mu_eps, 1 - mu_eps] (Snorkel's option)
         lr_scheduler:str="constant", lr_scheduler_config:dict|None=None, optimizer_config:dict|None=None):
     "Fit mu on L_train by matrix completion with Snorkel's training options, each of which acts; returns self."
-    return self._fit_prepared(prepare_L(L_train, self.cardinality, what="L_train", train=True), L_train, Y_dev, class_balance, n_epochs, lr,
-                              l2, optimizer, seed, log_freq, progress_bar, prec_init, momentum, em_steps, mu_eps, lr_scheduler,
-                              lr_scheduler_config, optimizer_config)
+    return self._fit_prepared(prepare_L(L_train, self.cardinality, what="L_train", train=True), L_train, Y_dev,
+                              class_balance, n_epochs, lr,
+                              l2, optimizer, seed, log_freq, progress_bar, prec_init, momentum, em_steps, mu_eps,
+                              lr_scheduler, lr_scheduler_config, optimizer_config)
 
 @patch
-def _fit_prepared(self:MatrixCompletion, L_train, L_in, Y_dev, class_balance, n_epochs, lr, l2, optimizer, seed, log_freq, progress_bar,
+def _fit_prepared(self:MatrixCompletion, L_train, L_in, Y_dev, class_balance, n_epochs, lr, l2, optimizer, seed,
+                  log_freq, progress_bar,
                   prec_init, momentum, em_steps, mu_eps, lr_scheduler, lr_scheduler_config, optimizer_config):
     "`fit` on an L_train that `prepare_L` checked already (L_in: as the caller gave it)."
     if self.verbose: log_to_stdout()
     k, m = self.cardinality, L_train.shape[1]
     prec_init = check_mc_settings(m, k, n_epochs, lr, l2, log_freq, prec_init, momentum, em_steps)
-    lr_schedule(n_epochs, lr, lr_scheduler, lr_scheduler_config); make_optimizer(optimizer, lr, momentum, optimizer_config)  # checked up front
+    # checked up front
+    lr_schedule(n_epochs, lr, lr_scheduler, lr_scheduler_config); make_optimizer(optimizer, lr, momentum,
+        optimizer_config)
     if mu_eps is not None: check_number("mu_eps", mu_eps, 0, 0.5, hi_open=True)
     check_number("seed", seed, lo=0, integer=True)
-    if log_freq != 10 and not self.verbose: warnings.warn("log_freq sets how often a verbose fit logs; this model is not verbose", stacklevel=3)
-    if optimizer != "sgd" and momentum != 0.9: warnings.warn(f"momentum is SGD's; optimizer {optimizer!r} does not use it", stacklevel=3)
+    if log_freq != 10 and not self.verbose:
+        warnings.warn("log_freq sets how often a verbose fit logs; this model is not verbose", stacklevel=3)
+    if optimizer != "sgd" and momentum != 0.9:
+        warnings.warn(f"momentum is SGD's; optimizer {optimizer!r} does not use it", stacklevel=3)
     other = [c for c in (optimizer_config or {}) if c != f"{optimizer}_config"] + [
         c for c in (lr_scheduler_config or {}) if c.endswith("_config") and c != f"{lr_scheduler}_config"]
-    if other: warnings.warn(f"{other} configure another optimizer or schedule than {optimizer!r} / {lr_scheduler!r}: they change nothing",
+    if other:
+        warnings.warn(f"{other} configure another optimizer or schedule than {optimizer!r} / {lr_scheduler!r}: they "
+                      f"change nothing",
                             stacklevel=3)
     fit_p = class_balance is None and Y_dev is None
     p = resolve_class_balance(k, class_balance, Y_dev)
     self.class_balance_from_ = "votes" if fit_p else "class_balance" if class_balance is not None else "Y_dev"
     self.warmup_steps = warmup_epochs(n_epochs, lr_scheduler_config or {})  # as Snorkel reports it
-    self.train_config = TrainConfig(n_epochs, lr, l2, optimizer, optimizer_config, lr_scheduler, lr_scheduler_config, prec_init, seed, log_freq, mu_eps)
-    mu, self._p = self._fit_mc(L_train, p, fit_p, n_epochs, lr, l2, optimizer, seed, log_freq, progress_bar, prec_init, momentum, em_steps,
-                               lr_scheduler, lr_scheduler_config, optimizer_config)
+    self.train_config = TrainConfig(n_epochs, lr, l2, optimizer, optimizer_config, lr_scheduler, lr_scheduler_config,
+                                    prec_init, seed, log_freq, mu_eps)
+    mu, self._p = self._fit_mc(L_train, p, fit_p, n_epochs, lr, l2, optimizer, seed, log_freq, progress_bar,
+                               prec_init, momentum, em_steps, lr_scheduler, lr_scheduler_config, optimizer_config)
     self._mu = mu if mu_eps is None else np.clip(mu, mu_eps, 1 - mu_eps)
-    self._mu_p, self._cover, self._L_train = self._p, None, weak_ref(L_in)  # vote rates: from L_train when first asked for
+    # vote rates: from L_train when first asked for
+    self._mu_p, self._cover, self._L_train = self._p, None, weak_ref(L_in)
     self.fitted_ = True
     self._log("Finished Training")
     return self

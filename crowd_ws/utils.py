@@ -24,8 +24,11 @@ _all_ = ["Scorer", "filter_labels", "metric_score", "probs_to_preds", "to_int_la
 def preds_to_probs(preds, num_classes:int) -> np.ndarray:
     "One-hot (n, num_classes) probabilities of hard labels."
     preds = to_int_label_array(preds)
-    if (preds < 0).any(): raise ValueError("preds holds -1 (abstain): an abstained prediction has no probability row; filter it first")
-    if (preds >= num_classes).any(): raise ValueError(f"preds holds labels >= num_classes = {num_classes}: {np.unique(preds[preds >= num_classes])[:5].tolist()}")
+    if (preds < 0).any():
+        raise ValueError("preds holds -1 (abstain): an abstained prediction has no probability row; filter it first")
+    if (preds >= num_classes).any():
+        raise ValueError(f"preds holds labels >= num_classes = {num_classes}: "
+                         f"{np.unique(preds[preds >= num_classes])[:5].tolist()}")
     return np.eye(num_classes)[preds]
 
 # %% ../nbs/14_utils.ipynb #25ff9fe1
@@ -33,7 +36,8 @@ def get_label_buckets(*y) -> dict:
     "Item positions by combination of labels: {(y1, y2, ...): array of positions}, one entry per combination present."
     if not y: raise ValueError("give at least one label array")
     ys = [to_int_label_array(a) for a in y]
-    if len({len(a) for a in ys}) > 1: raise ValueError(f"the label arrays must have the same number of elements, got {[len(a) for a in ys]}")
+    if len({len(a) for a in ys}) > 1:
+        raise ValueError(f"the label arrays must have the same number of elements, got {[len(a) for a in ys]}")
     combos, inverse = np.unique(np.stack(ys, 1), axis=0, return_inverse=True)
     order = np.argsort(inverse.ravel(), kind="stable")
     bounds = np.cumsum(np.bincount(inverse.ravel(), minlength=len(combos)))[:-1]
@@ -41,7 +45,8 @@ def get_label_buckets(*y) -> dict:
 
 def get_label_instances(bucket:tuple, x, *y) -> np.ndarray:
     "The rows of `x` whose labels in `y` equal `bucket` (an empty selection if none does)."
-    if len(y) != len(bucket): raise ValueError(f"bucket {bucket} has {len(bucket)} labels but {len(y)} label arrays were given")
+    if len(y) != len(bucket):
+        raise ValueError(f"bucket {bucket} has {len(bucket)} labels but {len(y)} label arrays were given")
     x = np.asarray(x)
     if len(x) != len(y[0]): raise ValueError(f"x has {len(x)} rows but the label arrays have {len(y[0])}")
     return x[get_label_buckets(*y).get(tuple(bucket), np.array([], dtype=np.int64))]
@@ -50,7 +55,8 @@ def get_label_instances(bucket:tuple, x, *y) -> np.ndarray:
 def filter_unlabeled_dataframe(X:pd.DataFrame, y, L):
     "(X, y) without the items on which every source abstained (rows of L that are all -1)."
     L = check_L(L)
-    if not (len(X) == len(y) == L.shape[0]): raise ValueError(f"X, y and L must describe the same items, got {len(X)}, {len(y)} and {L.shape[0]} rows")
+    if not (len(X) == len(y) == L.shape[0]):
+        raise ValueError(f"X, y and L must describe the same items, got {len(X)}, {len(y)} and {L.shape[0]} rows")
     keep = voted_rows(L)
     return X.iloc[keep], np.asarray(y)[keep]
 
