@@ -58,7 +58,7 @@ def sum_rtol(n_terms:int, dtype=np.float32) -> float:
     return nu / (1 - nu)
 
 # %% ../nbs/05_engine.ipynb #303de642
-def block_rows(n_cols:int, budget:int=1 << 22) -> int:
+def block_rows(n_cols:int, budget:int=1 << 19) -> int:
     "Rows per block so that one float32 indicator block holds about `budget` cells."
     return max(256, budget // max(1, n_cols))
 
