@@ -29,12 +29,12 @@ from .matrix_completion import (MatrixCompletion, MuModel, TrainConfig, _mc_flop
                                         check_mc_settings, log_mu, lr_schedule, make_optimizer, warmup_epochs)
 
 # %% auto #0
-__all__ = ['PREFERENCE', 'ESTIMATORS', 'SELECT', 'COMMITTEE', 'EM_MEMBERS', 'VOTE_MEMBERS', 'SYMMETRIC_MEMBERS', 'FEW_VOTES',
-           'MC_OPTIONS', 'estimators', 'choose_estimator', 'source_votes', 'sided_sources', 'mu_from_theta',
-           'check_members', 'vote_weights', 'Members', 'fit_members', 'members_block', 'posterior_mu', 'LabelModel',
-           'Committee', 'BaseLabelModel', 'DawidSkene', 'GLAD', 'HierarchicalDawidSkene', 'MACE', 'MajorityClassVoter',
-           'MajorityLabelVoter', 'MatrixCompletion', 'OneCoinDawidSkene', 'PooledDawidSkene', 'RandomVoter',
-           'SymmetricDawidSkene', 'TrainConfig', 'Wawa', 'dawid_skene_posterior']
+__all__ = ['PREFERENCE', 'ESTIMATORS', 'SELECT', 'COMMITTEE', 'EM_MEMBERS', 'VOTE_MEMBERS', 'SYMMETRIC_MEMBERS', 'SYMMETRIC_FEW',
+           'FEW_VOTES', 'MC_OPTIONS', 'estimators', 'choose_estimator', 'source_votes', 'sided_sources',
+           'mu_from_theta', 'check_members', 'vote_weights', 'Members', 'fit_members', 'members_block', 'posterior_mu',
+           'LabelModel', 'Committee', 'BaseLabelModel', 'DawidSkene', 'GLAD', 'HierarchicalDawidSkene', 'MACE',
+           'MajorityClassVoter', 'MajorityLabelVoter', 'MatrixCompletion', 'OneCoinDawidSkene', 'PooledDawidSkene',
+           'RandomVoter', 'SymmetricDawidSkene', 'TrainConfig', 'Wawa', 'dawid_skene_posterior']
 
 # %% ../nbs/12_label_model.ipynb #6ccffd44
 _all_ = ["BaseLabelModel", "DawidSkene", "GLAD", "HierarchicalDawidSkene", "MACE", "MajorityClassVoter",
@@ -135,9 +135,9 @@ class Members(NamedTuple):
     theta: np.ndarray  # log theta (k_vote, m, k_true) that tells the one-sided sources
     voted: np.ndarray|None  # votes per source, when the fit counted them
 
-# the committee on a crowd whose errors do not depend on the class; Wawa only where items have FEW_VOTES votes or fewer
-SYMMETRIC_MEMBERS = ("symmetric", "hierarchical", "mace", "wawa")
-FEW_VOTES = 2  # on average: there one or two sources decide each posterior, and Wawa's vote shares temper them
+# the committee on a crowd whose errors do not depend on the class: one-coin Dawid-Skene is that model. Where items have
+# FEW_VOTES votes or fewer on average, one or two sources decide each posterior: MACE (by VB) and Wawa temper them
+SYMMETRIC_MEMBERS, SYMMETRIC_FEW, FEW_VOTES = ("symmetric", "hierarchical", "one-coin"), ("symmetric", "hierarchical", "mace", "wawa"), 2
 
 def fit_members(L, k:int, name:str, p, seed:int, fit_kw:dict, members:tuple=COMMITTEE,
                 progress_bar:bool=False) -> Members:
@@ -168,13 +168,12 @@ def fit_members(L, k:int, name:str, p, seed:int, fit_kw:dict, members:tuple=COMM
     fits, votes = res.fits[:len(em)], tuple(n for n in members if n in VOTE_MEMBERS and not lfs)
     if probe is not None and probe.looks_symmetric():  # the symmetric members, with the symmetric model's class balance
         done = {**dict(zip(em, res.fits)), "symmetric": res.fits[-1]}  # each starts where it ended in the first run ...
-        em = tuple(n for n in SYMMETRIC_MEMBERS if n in EM_MEMBERS)
-        few = np.sum(res.voted) <= FEW_VOTES * max(L.shape[0], 1)
-        votes = tuple(n for n in SYMMETRIC_MEMBERS if n in VOTE_MEMBERS and few)
+        names = SYMMETRIC_FEW if np.sum(res.voted) <= FEW_VOTES * max(L.shape[0], 1) else SYMMETRIC_MEMBERS
+        em, votes = tuple(n for n in names if n in EM_MEMBERS), tuple(n for n in names if n in VOTE_MEMBERS)
         # ... and the probe, fitted with that class balance already, is kept as it is
         rest = tuple(n for n in em if n != "symmetric")
-        done.update(zip(rest, fit(rest, np.exp(res.fits[-1].log_prior) if p is None else p,
-                                  init=[done[n].log_theta for n in rest]).fits))
+        start = [done.get(n, done["symmetric"]).log_theta for n in rest]  # one-coin, not in the first run: from the probe's
+        done.update(zip(rest, fit(rest, np.exp(res.fits[-1].log_prior) if p is None else p, init=start).fits))
         fits = [done[n] for n in em]
     lps, lts = np.stack([f.log_prior for f in fits]), np.stack([f.log_theta for f in fits])
     vws = vote_weights(res.agree, res.voted, votes) if votes else np.zeros((0, len(res.voted)))
