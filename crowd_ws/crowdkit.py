@@ -111,6 +111,8 @@ class MajorityVote(_Aggregator):
         if w is not None and np.isnan(w).any():  # on_missing_skill='ignore': without those workers' answers
             return self.fit(A.data[~np.isnan(w)[A.w]], skills)
         c = per_class(A, w)
+        if (bad := c.sum(1) <= 0).any():  # vote shares of nothing: not a probability (Crowd-Kit gives NaN)
+            raise ValueError(f"task {A.tasks[bad][0]!r}: its workers' skills sum to {c.sum(1)[bad][0]:g}, not above 0")
         self.probas_ = probas_frame(A, c / c.sum(1, keepdims=True))
         self.labels_ = labels_series(self.probas_)
         self.skills_ = accuracy(A, A.classes.get_indexer(self.labels_))
