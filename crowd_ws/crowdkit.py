@@ -124,8 +124,7 @@ class MajorityVote(_Aggregator):
         missing = np.isnan(w)
         if not missing.any(): return w
         if self.on_missing_skill == "error":
-            raise ValueError(f"no skill for {int(missing.sum())} worker(s), e.g. {A.workers[missing][0]!r}: give "
-                             f"every worker one, "
+            raise ValueError(f"no skill for {int(missing.sum())} worker(s), e.g. {A.workers[missing][0]!r}: give all, "
                              "or use on_missing_skill='ignore' or 'value'")
         if self.on_missing_skill == "value": w[missing] = self.default_skill
         elif (left := len(A.tasks) - len(np.unique(A.t[~missing[A.w]]))):
@@ -210,12 +209,15 @@ class DawidSkene(_Aggregator):
 def _m_step(self:DawidSkene, A, T, given=None):
     "Priors, error rates (k_vote, m, k_true) and the (label, worker) rows they hold, from posteriors T."
     counts = vote_stats(A.Psi, T[:, None], A.k)[0][0]
-    rows = counts.sum(2) > 0
-    if given is not None and self.initial_error_strategy == "addition":
-        counts, rows = counts + given[0], rows | given[1]
-    if given is not None and self.initial_error_strategy == "assign": counts, rows = self._assigned(A, rows, *given)
+    return (T.mean(0), *self._rates(A, counts, counts.sum(2) > 0, given))
+
+@patch
+def _rates(self:DawidSkene, A, counts, rows, init=None):
+    "Error rates of each (label, worker) row from the counts (plus the `init` errors given, in the first M-step)."
+    if init is not None and self.initial_error_strategy == "addition": counts, rows = counts + init[0], rows | init[1]
+    if init is not None and self.initial_error_strategy == "assign": counts, rows = self._assigned(A, rows, *init)
     E = np.where(rows[..., None], np.maximum(counts, EPS), 0.0)
-    return T.mean(0), E / np.maximum(E.sum(0, keepdims=True), EPS), rows
+    return E / np.maximum(E.sum(0, keepdims=True), EPS), rows
 
 def _log_errors(E, rows): return np.where(rows[..., None], np.log(np.maximum(E, EPS)), 0.0)
 
@@ -290,13 +292,11 @@ class OneCoinDawidSkene(DawidSkene):
         self.skills_ = self._skills
         return self
 
-    def _m_step(self, A, T, given=None):
-        counts = vote_stats(A.Psi, T[:, None], A.k)[0][0]
-        rows = counts.sum(2) > 0
+    def _rates(self, A, counts, rows, init=None):
         s = np.einsum("aja->j", counts) / counts.sum((0, 2))  # the mean posterior of each answer's label
         self._skills = pd.Series(s, index=A.workers, name="skill")
         E = np.where(np.eye(A.k, dtype=bool)[:, None, :], s[None, :, None], ((1 - s) / max(A.k - 1, 1))[None, :, None])
-        return T.mean(0), np.where(rows[..., None], np.clip(E, EPS, 1 - EPS), 0.0), rows
+        return np.where(rows[..., None], np.clip(E, EPS, 1 - EPS), 0.0), rows
 
 # %% ../nbs/16_crowdkit.ipynb #3a7f3015
 class MACE(_Aggregator):
