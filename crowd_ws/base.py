@@ -22,7 +22,7 @@ from scipy.special import logsumexp
 
 from .analysis import Scorer, probs_to_preds
 from .core import check_L, check_Y, encode_answers, short_repr, votes, voted_rows
-from .engine import Workspace, indicators, is_dask
+from .engine import Workspace, dot, indicators, is_dask
 
 # %% auto #0
 __all__ = ['logger', 'MODEL_FILE_FORMAT', 'QUALITY_MAX_CLASSES', 'prepare_L', 'check_cardinality', 'check_number',
@@ -98,7 +98,7 @@ def softmax_rows(z, overwrite:bool=False):
 def posterior_block(block, log_prior, log_theta, ws:Workspace|None=None):
     "(posterior (B, k), log-normaliser, indicators) of one block; log_theta is (k_vote, m, k_true)."
     onehots = indicators(block, len(log_prior), ws)
-    z = log_prior + sum(I @ log_theta[a].astype(np.float32) for a, I in enumerate(onehots))
+    z = log_prior + sum(dot(I, log_theta[a].astype(np.float32)) for a, I in enumerate(onehots))
     return (*softmax_rows(z.astype(np.float64)), onehots)
 
 # %% ../nbs/06_base.ipynb #2b766879

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from .base import BaseLabelModel, NotFittedError, check_cardinality, check_number, prepare_L, resolve_class_balance
-from .engine import indicators, map_reduce, map_rows, reads_sparse
+from .engine import dot, indicators, map_reduce, map_rows, reads_sparse
 from .core import vote_counts
 
 # %% auto #0
@@ -101,7 +101,7 @@ class RandomVoter(BaseLabelModel):
 def votes_per_class(onehots) -> np.ndarray:
     "(B, k): votes per class on each item of a block, from its indicators (one matrix-vector product per class)."
     ones = np.ones(onehots[0].shape[1], np.float32)
-    return np.stack([I @ ones for I in onehots], 1).astype(float)
+    return np.stack([dot(I, ones) for I in onehots], 1).astype(float)
 
 def majority_agreement(onehots, c):
     ("Per source, from a block's indicators and votes per class `c`: its votes equal to the majority label (ties to "
@@ -110,7 +110,7 @@ def majority_agreement(onehots, c):
     out = 0
     for a, I in enumerate(onehots):
         both[:, 0] = z == a
-        out = out + I.T @ both  # one product per class gives both counts
+        out = out + dot(I.T, both)  # one product per class gives both counts
     return out[:, 0].astype(float), out[:, 1].astype(float)
 
 def agreement_weights(agree, voted) -> np.ndarray:
@@ -125,7 +125,7 @@ def _agreement_block(block, ws, k:int):
 def weighted_shares(onehots, W, none) -> np.ndarray:
     ("Vote shares (B, s, k) under s weightings W (m, s) of the sources, from a block's indicators onehots; `none` (k,) "
      "where no weight voted.")
-    c = np.stack([I @ W for I in onehots], -1).astype(float)
+    c = np.stack([dot(I, W) for I in onehots], -1).astype(float)
     tot = c.sum(-1, keepdims=True)
     return np.divide(c, tot, out=np.broadcast_to(none, c.shape).copy(), where=tot > 0)
 

@@ -13,7 +13,7 @@ from tqdm.auto import tqdm
 from typing import NamedTuple
 
 from .base import BaseLabelModel, check_cardinality, check_number, posterior_block, prepare_L, softmax_rows
-from .engine import blocks, indicators, is_dask, map_reduce, map_rows, reads_sparse, weighted_rows
+from .engine import block_results, blocks, dot, indicators, is_dask, map_reduce, map_rows, reads_sparse, weighted_rows
 from .baselines import majority_agreement, votes_per_class
 from .core import check_L, check_Y, votes
 
@@ -27,7 +27,7 @@ __all__ = ['PROB_FLOOR', 'ONE_SIDED_SHARE', 'VARIANTS', 'ds_stats', 'vote_shares
 def ds_stats(T, onehots):
     "M-step statistics of one block: confusion counts (k_vote, m, k_true) and class sums."
     T32 = T.astype(np.float32)  # once, not once per class
-    return np.stack([I.T @ T32 for I in onehots]).astype(np.float64), T.sum(0)
+    return np.stack([dot(I.T, T32) for I in onehots]).astype(np.float64), T.sum(0)
 
 def vote_shares(c, k:int) -> np.ndarray:
     "Majority-vote soft labels from votes per class `c` (n, k): vote shares, uniform where nobody voted."
@@ -43,7 +43,7 @@ def ds_init_block(block, ws, k:int):
 def posterior_many(onehots, lps, lts):
     "Posteriors (B, r, k) and log-normalisers (B, r) of r models (lps (r, k), lts (r, k_vote, m, k_true)) from onehots."
     r, k = lps.shape
-    z = lps.ravel() + sum(I @ lts[:, a].transpose(1, 0, 2).reshape(-1, r * k).astype(np.float32) for a,
+    z = lps.ravel() + sum(dot(I, lts[:, a].transpose(1, 0, 2).reshape(-1, r * k).astype(np.float32)) for a,
                           I in enumerate(onehots))
     # one product per class with r * k columns for all the models
     T, lz = softmax_rows(z.astype(np.float64).reshape(-1, k))
@@ -162,7 +162,9 @@ def votes_per_row(L) -> np.ndarray:
         if (C.data == 0).any():
             per_row = per_row - np.add.reduceat(np.r_[C.data == 0, False], C.indptr[:-1])[:len(per_row)] * (per_row > 0)
         return per_row
-    return np.concatenate([np.zeros(0, np.int64)] + [np.count_nonzero(b >= 0, 1) for b in blocks(L)])
+    return np.concatenate([np.zeros(0, np.int64)] + list(block_results(L, _voted_block, ())))  # on every thread
+
+def _voted_block(block, ws): return np.count_nonzero(block >= 0, 1)
 
 def vote_matrix(L, k:int, per_row:np.ndarray) -> sp.csr_matrix:
     "The votes of L one-hot: CSR (n, m*k), column j*k + a set where source j votes a (`per_row`: `votes_per_row(L)`)."

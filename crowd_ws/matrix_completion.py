@@ -17,7 +17,7 @@ from tqdm.auto import tqdm
 from .base import (BaseLabelModel, check_cardinality, check_number, log_to_stdout, logger, posterior_block,
                            prepare_L, resolve_class_balance, weak_ref)
 from .dawid_skene import ds_block, one_sided
-from .engine import map_reduce, map_rows, reads_sparse, scratch, weighted_rows
+from .engine import dot, map_reduce, map_rows, reads_sparse, scratch, weighted_rows
 
 # %% auto #0
 __all__ = ['overlap_block', 'overlap_stats', 'overlap_matrix', 'mu_loss_grad', 'break_symmetry', 'log_mu', 'smooth_p',
@@ -33,9 +33,9 @@ def overlap_block(block, ws, k:int, w=None):
     for a in range(k): np.equal(block, a, out=P[:, a * m:(a + 1) * m], casting="unsafe")  # the indicators side by side
     c = P.reshape(B, k, m).sum(2)  # votes per class
     shares = c / np.maximum(c.sum(1, keepdims=True), 1)
-    if w is None: return (P.T @ P).astype(np.float64), np.array([B]), shares.sum(0).astype(np.float64)
+    if w is None: return dot(P.T, P).astype(np.float64), np.array([B]), shares.sum(0).astype(np.float64)
     # counts below 2^24 stay exact
-    return (P.T @ (P * w[:, None].astype(np.float32))).astype(np.float64), np.array([w.sum()]), w @ shares
+    return dot(P.T, P * w[:, None].astype(np.float32)).astype(np.float64), np.array([w.sum()]), w @ shares
 
 def overlap_stats(L, k:int, weights=None):
     ("O (see `overlap_matrix`) and the majority vote's class shares, in one pass over L (rows weighted by `weights`, "
