@@ -207,5 +207,10 @@ def map_rows(L, k:int, fn, *args):
     return _map_blocks(L, k, fn, *args)
 
 def _map_blocks(L, k:int, fn, *args):
-    "`map_rows` over every row of an in-memory L."
-    return np.concatenate(list(block_results(L, fn, args))) if L.shape[0] else np.zeros((0, k))
+    "`map_rows` over every row of an in-memory L, each block's rows copied in as it comes (not all at the end)."
+    if not L.shape[0]: return np.zeros((0, k))
+    out, start = None, 0
+    for rows in block_results(L, fn, args):
+        if out is None: out = np.empty((L.shape[0], *rows.shape[1:]), rows.dtype)
+        out[start:start + len(rows)] = rows; start += len(rows)
+    return out
