@@ -16,8 +16,8 @@ from scipy.special import digamma, expit, softmax
 from tqdm.auto import tqdm
 
 from .base import check_number
-from .crowdkit_base import *  # noqa: F403  (the table coding and the first four classes)
-from .crowdkit_base import _Aggregator
+from .crowdkit_base import (CodedAnswers, DawidSkene, MajorityVote, OneCoinDawidSkene, Wawa, _Aggregator,
+                                    code_answers, empty, labels_series, probas_frame, ysda_toy)
 from .dawid_skene import vote_posterior, vote_stats
 
 # %% auto #0

@@ -15,7 +15,7 @@ from typing import NamedTuple
 from .base import BaseLabelModel, check_cardinality, check_number, posterior_block, prepare_L, softmax_rows
 from .engine import block_results, blocks, dot, indicators, is_dask, map_reduce, map_rows, reads_sparse, weighted_rows
 from .baselines import majority_agreement, votes_per_class
-from .core import check_L, check_Y, votes
+from .core import check_L, check_Y
 
 # %% auto #0
 __all__ = ['PROB_FLOOR', 'ONE_SIDED_SHARE', 'VARIANTS', 'ds_stats', 'vote_shares', 'ds_init_block', 'posterior_many',

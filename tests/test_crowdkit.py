@@ -1,6 +1,5 @@
 """crowd_ws.crowdkit against Crowd-Kit itself (the `bench` extra): the same numbers on Crowd-Kit's toy and simple tables
 and on random ones. Skipped where Crowd-Kit is not installed (CI installs dev, dask and spacy only)."""
-import warnings
 
 import numpy as np
 import pandas as pd
