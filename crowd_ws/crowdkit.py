@@ -96,7 +96,7 @@ def _m_step(self:MACE, know, strat):
 
 # %% ../nbs/17_crowdkit.ipynb #48bdaab6
 class GLAD(_Aggregator):
-    "Crowd-Kit's GLAD: P(answer = truth) = sigmoid(ability x exp(log-easiness)); EM whose M-step runs conjugate gradients."
+    "Crowd-Kit's GLAD: P(answer = truth) = sigmoid(ability x exp(log-easiness)); EM, conjugate gradients in the M-step."
     def __init__(self, n_iter:int=100, tol:float=1e-5,  # EM steps at most; stop when Q per answer and label gains less
                  silent:bool=True,  # False: a progress bar
                  labels_priors:pd.Series|None=None,  # the class prior by label (default: uniform)
@@ -118,9 +118,10 @@ class GLAD(_Aggregator):
         x, self.loss_history_ = np.ones(len(mean)), []
         T = self._e_step(A, x, lp)
         Q = self._q(A, x, T, mean)  # summed: the first step compares Q per answer and label with it, as Crowd-Kit does
-        for _ in tqdm(range(self.n_iter), disable=self.silent, desc="GLAD"):
-            T = self._e_step(A, x, lp)
-            x = minimize(lambda x: -self._q(A, x, T, mean), x, jac=lambda x: -self._dq(A, x, T, mean), method="CG",
+        for it in tqdm(range(self.n_iter), disable=self.silent, desc="GLAD"):
+            if it: T = self._e_step(A, x, lp)  # the first step's E-step is the start's
+            # Q and its gradient from one evaluation of the answers' terms
+            x = minimize(lambda x: tuple(-v for v in self._q(A, x, T, mean, grad=True)), x, jac=True, method="CG",
                          tol=self.m_step_tol, options={"maxiter": self.m_step_max_iter}).x
             self.loss_history_.append(new := self._q(A, x, T, mean) / (len(A.t) * A.k))
             if new - Q < self.tol: break
@@ -128,8 +129,9 @@ class GLAD(_Aggregator):
         self.probas_, m = probas_frame(A, T), len(A.workers)
         self.labels_ = labels_series(self.probas_)
         # in order of appearance, as Crowd-Kit's
-        self.alphas_ = pd.Series(x[:m], A.workers, name="alpha").reindex(pd.unique(A.data["worker"])).rename_axis("worker")
-        self.betas_ = pd.Series(x[m:], A.tasks, name="beta").reindex(pd.unique(A.data["task"])).rename_axis("task")
+        appear = lambda values, col: (pd.Series(values, getattr(A, col + "s")).reindex(pd.unique(A.data[col]))
+                                      .rename_axis(col))
+        self.alphas_, self.betas_ = appear(x[:m], "worker").rename("alpha"), appear(x[m:], "task").rename("beta")
         return self
 
 # %% ../nbs/17_crowdkit.ipynb #4ebceffa
@@ -144,7 +146,9 @@ def _priors(self:GLAD, A):
                     pd.Series(given, dtype=float))
     means = []
     for name, index in (("alphas_priors_mean", A.workers), ("betas_priors_mean", A.tasks)):
-        v = np.ones(len(index)) if getattr(self, name) is None else pd.Series(getattr(self, name), dtype=float).reindex(index).to_numpy()
+        given_means = getattr(self, name)
+        v = np.ones(len(index)) if given_means is None else pd.Series(given_means, dtype=float).reindex(index).to_numpy(
+            copy=True)
         if np.isnan(v).any(): raise ValueError(f"{name} has no value for {index[np.isnan(v)][0]!r}")
         means.append(v)
     return np.log(self.priors_.reindex(A.classes).to_numpy()), np.concatenate(means)
@@ -162,12 +166,10 @@ def _e_step(self:GLAD, A, x, lp):
     return softmax(S, axis=1)
 
 @patch
-def _q(self:GLAD, A, x, T, mean) -> float:
-    "The expected log joint of the answers under posteriors T, plus the N(mean, 1) log priors."
+def _q(self:GLAD, A, x, T, mean, grad:bool=False):
+    "The expected log joint of the answers under posteriors T, plus the N(mean, 1) log priors; `grad`: (Q, dQ / dx)."
     s, right, wrong = glad_terms(A, x); r = T[A.t, A.a]
-    return float((r * right + (1 - r) * wrong).sum() + sps.norm.logpdf(x - mean).sum())
-
-@patch
-def _dq(self:GLAD, A, x, T, mean) -> np.ndarray:
-    m = len(A.workers); g = (T[A.t, A.a] - glad_terms(A, x)[0]) * np.exp(x[m + A.t])  # dQ / d ability, per answer
-    return np.concatenate([np.bincount(A.w, g, m), np.bincount(A.t, g * x[A.w], len(A.tasks))]) - (x - mean)
+    q = float((r * right + (1 - r) * wrong).sum() + sps.norm.logpdf(x - mean).sum())
+    if not grad: return q
+    m = len(A.workers); g = (r - s) * np.exp(x[m + A.t])  # dQ / d ability, per answer
+    return q, np.concatenate([np.bincount(A.w, g, m), np.bincount(A.t, g * x[A.w], len(A.tasks))]) - (x - mean)

@@ -150,7 +150,8 @@ def block_results(L, fn, args, weights=None):
         finally: spare.put(ws)
     spans = block_spans(L, sparse=sparse)
     if jobs == 1 or len(spans) == 1: yield from map(run, spans); return
-    with ThreadPoolExecutor(jobs) as ex, thread_pools().limit(limits=1):  # one BLAS thread each (numpy's dot frees the GIL)
+    # one BLAS thread each (numpy's dot frees the GIL)
+    with ThreadPoolExecutor(jobs) as ex, thread_pools().limit(limits=1):
         pending = collections.deque()
         for span in spans:
             pending.append(ex.submit(run, span))

@@ -10,9 +10,7 @@ import crowd_ws.crowdkit as ours
 
 ck = pytest.importorskip("crowdkit.aggregation")
 
-TOY = pd.DataFrame([(w, t, l) for w, answers in [("w1", "no yes yes yes yes"), ("w2", "yes yes no yes no"), ("w3", "- yes no yes no"),
-                                                 ("w4", "yes no yes yes no"), ("w5", "no no no yes no")]
-                    for t, l in zip(["t1", "t2", "t3", "t4", "t5"], answers.split()) if l != "-"], columns=["worker", "task", "label"])
+TOY = ours.ysda_toy()[0]  # Crowd-Kit's YSDA toy table
 # Crowd-Kit's "simple" table: four good workers, one who always answers "parrot", one careless
 _SIMPLE = {"bde3": "eec goose,efb parrot,f03 goose,f05 goose,f02 parrot,f08 parrot", "b17c": "efb parrot,ee8 chicken,f07 parrot,efd chicken,ee4 chicken,f03 goose",
            "a452": "ee8 chicken,eec goose,f05 goose,f02 parrot,f08 parrot", "0f65": "eec goose,ee8 chicken,f03 goose,ee4 chicken",
