@@ -4,7 +4,9 @@
 
 Each model is fitted on the training split and labels it (argmax; ties to the lowest class); `dev` rows also get the
 validation split's gold labels (Y_dev), as the accuracy table does. Shares are over all training items and over
-the items some LF voted on; the gap is the largest difference from the gold shares, in points.
+the items some LF voted on; the gap is the largest difference from the gold shares, in points. The soft columns
+weigh each item by its probabilities instead (the mean of `predict_proba`): the class shares an end model trained on
+soft labels sees.
 """
 import datetime
 import sys
@@ -35,6 +37,8 @@ def rows():
             share, share_cov = np.bincount(pred, minlength=k) / len(pred), np.bincount(pred[covered], minlength=k) / covered.sum()
             yield {"set": name, "model": label, "shares": share.round(3).tolist(), "shares, covered": share_cov.round(3).tolist(),
                    "gap (points)": round(100 * np.abs(share - gold).max(), 1), "gap, covered": round(100 * np.abs(share_cov - gold_cov).max(), 1),
+                   "soft gap": round(100 * np.abs(P.mean(0) - gold).max(), 1),
+                   "soft gap, covered": round(100 * np.abs(P[covered].mean(0) - gold_cov).max(), 1),
                    "accuracy": round(float((pred == y).mean()), 3)}
 
 
