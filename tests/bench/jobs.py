@@ -324,6 +324,29 @@ def job_accuracy(spec):
     return {"accuracy": accuracy(P, y, k), "accuracy_lowest": accuracy(P, y, k, "lowest"), "seconds": seconds, "workers": int(L_fit.shape[1]), **calibration(P, y)}
 
 
+def timed(run, repeats):
+    "(seconds, peak MB above the input, last result) of `repeats` calls of `run` in this process."
+    secs, mems, out = [], [], None
+    for _ in range(repeats):
+        out = None  # free the previous run's output before measuring the next
+        base = reset_peak(); t0 = time.perf_counter()
+        out = run()
+        secs.append(time.perf_counter() - t0); mems.append(peak_above(base))
+    return secs, mems, out
+
+
+def job_lf_analysis_speed(spec):
+    "`LFAnalysis(L).lf_summary(Y)` time and peak memory above the input (ours or Snorkel's), on a make_crowd matrix."
+    from crowd_ws.data import make_crowd
+    c = make_crowd(spec["n"], spec["m"], cardinality=spec["k"], seed=spec.get("seed", 0))
+    y, L = c.y, c.L.astype(np.int64)
+    del c
+    if spec["model"] == "snorkel": from snorkel.labeling import LFAnalysis
+    else: from crowd_ws.analysis import LFAnalysis
+    secs, mems, summary = timed(lambda: LFAnalysis(L).lf_summary(Y=y), spec.get("repeats", 3))
+    return {"seconds": float(np.median(secs)), "all_seconds": secs, "peak_mb": mems[0], "coverage": float(summary["Coverage"].mean())}
+
+
 def job_label_model_speed(spec):
     "Fit + predict time and peak memory above the input, `repeats` times in this process (input built once)."
     from crowd_ws.data import make_crowd
@@ -339,12 +362,7 @@ def job_label_model_speed(spec):
         run = lambda: agg.DawidSkene(n_iter=100).fit_predict_proba(data)
     else:
         run = lambda: fit_predict(model, L, L, k)
-    secs, mems = [], []
-    for _ in range(spec.get("repeats", 3)):
-        P = None  # free the previous run's output before measuring the next
-        base = reset_peak(); t0 = time.perf_counter()
-        P = run()
-        secs.append(time.perf_counter() - t0); mems.append(peak_above(base))
+    secs, mems, P = timed(run, spec.get("repeats", 3))
     if model.startswith("crowdkit_"):
         P = P.reindex(columns=range(k), fill_value=0.0).sort_index()
         preds, truth = P.values.argmax(1), y[P.index.values]
@@ -501,7 +519,8 @@ def job_end_model_seeds(spec):
     return {"accuracies": accs}
 
 
-JOBS = {"lfsets": job_lfsets, "accuracy": job_accuracy, "label_model_speed": job_label_model_speed, "lf_compare": job_lf_compare,
+JOBS = {"lfsets": job_lfsets, "accuracy": job_accuracy, "label_model_speed": job_label_model_speed,
+        "lf_analysis_speed": job_lf_analysis_speed, "lf_compare": job_lf_compare,
         "crowd_matrix": job_crowd_matrix, "pipeline": job_pipeline, "end_model_seeds": job_end_model_seeds, "thinned": job_thinned}
 
 if __name__ == "__main__":

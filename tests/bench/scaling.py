@@ -1,4 +1,5 @@
-"""Time of fit + predict_proba against the number of threads (`parallel(n_jobs)`), on a one-coin binary crowd (run on demand).
+"""Time of fit + predict_proba (and of `LFAnalysis`) against the number of threads (`parallel(n_jobs)`), on a one-coin
+binary crowd (run on demand; memory: `sizes.py`, one process per measurement).
 
     python tests/bench/scaling.py 1e6 100 1,2 [reps] [bits]   # n items, m sources, the n_jobs to compare (first = baseline)
 
@@ -15,6 +16,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 import crowd_ws.engine as engine
+from crowd_ws.analysis import LFAnalysis
 from crowd_ws.engine import parallel
 from crowd_ws.label_model import LabelModel, DawidSkene
 n, m = int(float(sys.argv[1])), int(sys.argv[2])
@@ -41,12 +43,19 @@ def block_cells(bits):
 def label(c): return f"n_jobs={c[0]}" + (f" (2^{c[1]}-cell blocks)" if c[1] else "")
 
 
-for name, mk in (("LabelModel()", lambda: LabelModel(2)), ("DawidSkene", lambda: DawidSkene(2)), ("LabelModel mc", lambda: LabelModel(2, estimator="mc"))):
+def lf_stats(L):
+    a = LFAnalysis(L)
+    return np.c_[a.lf_coverages(), a.lf_overlaps(), a.lf_conflicts()]
+
+
+RUNS = (("LabelModel()", lambda L: LabelModel(2).fit(L).predict_proba(L)), ("DawidSkene", lambda L: DawidSkene(2).fit(L).predict_proba(L)),
+        ("LabelModel mc", lambda L: LabelModel(2, estimator="mc").fit(L).predict_proba(L)), ("LFAnalysis", lf_stats))
+for name, run in RUNS:
     res = {}
     for rep in range(reps):
         for c in configs:
             with parallel(c[0]), (threadpool_limits(1) if c[0] == 1 else contextlib.nullcontext()), block_cells(c[1]):
-                t = time.perf_counter(); P = mk().fit(L).predict_proba(L); dt = time.perf_counter() - t
+                t = time.perf_counter(); P = run(L); dt = time.perf_counter() - t
             res.setdefault(c, []).append(dt)
             if rep == 0 and c == configs[0]: P0 = P
             elif rep == 0: print(f"  max |P({label(c)}) - P({label(configs[0])})| = {np.abs(P - P0).max():.1e}", flush=True)

@@ -5,7 +5,8 @@
 One-coin binary crowds from `make_crowd` (100 sources, coverage 0.2-0.5), an int64 label matrix as appliers give it,
 each model in its own process (`jobs.job_label_model_speed`): the median of 3 runs (1 at 10^7), peak resident memory
 above the input during the first. Snorkel's LabelModel is not run at 10^7 items: at 10^6 it peaks near 4 GB above
-its input, so 10^7 would need about 40 GB, more than this 24 GB machine has.
+its input, so 10^7 would need about 40 GB, more than this 24 GB machine has. Then `LFAnalysis(L).lf_summary(Y)` on
+the same matrices, ours beside Snorkel's (`jobs.job_lf_analysis_speed`).
 """
 import datetime
 import sys
@@ -30,3 +31,10 @@ if __name__ == "__main__":
     print(f"\n## Time and memory against the number of items\n\n{__doc__.split(chr(10), 3)[3].strip()}\n\n"
           f"Measured {datetime.date.today()} on 2 cores (n_jobs default).\n\n| items x 100 sources | model | fit + predict | peak memory above the input | accuracy |\n|---|---|---|---|---|")
     for n, name, t, mb, acc in rows: print(f"| {n:,} | {name} | {t} | {mb} | {acc} |")
+    print("\n| items x 100 sources | `LFAnalysis(L).lf_summary(Y)` | time | peak memory above the input | mean coverage |\n|---|---|---|---|---|")
+    for n in SIZES:
+        for model, name in (("ours", "crowd_ws"), ("snorkel", "Snorkel")):
+            if model == "snorkel" and n > 1_000_000: print(f"| {n:,} | {name} | not run (about 20 GB) | | |"); continue
+            r = run_job({"n": n, "m": 100, "k": 2, "model": model, "repeats": 1 if n >= 10_000_000 else 3, "job": "lf_analysis_speed"}, 1800)
+            cells = [r["error"], "", ""] if "error" in r else [f"{r['seconds']:.2f} s", f"{r['peak_mb']:,.0f} MB", f"{r['coverage']:.4f}"]
+            print(f"| {n:,} | {name} | " + " | ".join(cells) + " |", flush=True)
