@@ -19,7 +19,8 @@ from fastcore.basics import patch
 
 from .analysis import Scorer, probs_to_preds
 from .base import NotFittedError, check_number, write_atomic
-from .core import check_Y, votes
+from .core import check_L, check_Y
+from .dawid_skene import votes_per_row
 
 # %% auto #0
 __all__ = ['default_encoder_path', 'encoder_name', 'default_device', 'TextEncoder', 'filter_unlabeled', 'SklearnEndModel',
@@ -196,7 +197,7 @@ def filter_unlabeled(X, Y, L):
     "Drop items on which every source abstained (rows of L that are all -1)."
     n = len(X)
     if L.shape[0] != n: raise ValueError(f"L has {L.shape[0]} rows but X has {n}")
-    keep = np.zeros(n, bool); keep[votes(L)[2]] = True
+    keep = votes_per_row(check_L(L)) > 0  # one pass over L's blocks, no list of its votes
     return X[keep], Y[keep]
 
 # %% ../nbs/13_end_model.ipynb #5db394d6
@@ -207,7 +208,7 @@ def _train_rows(Y, L, drop_unlabeled:bool) -> np.ndarray:
         warnings.warn(f"{(~keep).sum()} of {len(Y)} items have the hard label -1 (abstain) and are left out of training", stacklevel=3)
     if L is not None and drop_unlabeled:
         if L.shape[0] != len(Y): raise ValueError(f"L has {L.shape[0]} rows but there are {len(Y)} items")
-        voted = np.zeros(len(Y), bool); voted[votes(L)[2]] = True; keep &= voted
+        keep &= votes_per_row(check_L(L)) > 0
     if not keep.any(): raise ValueError("no training items (all unlabeled or abstained, or empty input)")
     _two_classes(np.unique(Y[keep]) if Y.ndim == 1 else np.flatnonzero(Y[keep].sum(0) > 1e-8))
     return keep
