@@ -13,16 +13,15 @@ from typing import Sequence
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 from sklearn import metrics as skm
 
 from fastcore.basics import patch
 
 from .core import ABSTAIN, check_L, check_Y, votes
-from .engine import block_results, dot, indicators, map_reduce, reads_sparse
+from .engine import block_results, label_count, map_reduce, pair_counts, reads_sparse
 
 # %% auto #0
-__all__ = ['METRICS', 'row_stats', 'label_count', 'LFAnalysis', 'pairwise', 'plot_lf_summary', 'plot_pairwise', 'probs_to_preds',
+__all__ = ['METRICS', 'row_stats', 'LFAnalysis', 'pairwise', 'plot_lf_summary', 'plot_pairwise', 'probs_to_preds',
            'to_int_label_array', 'filter_labels', 'metric_score', 'Scorer']
 
 # %% ../nbs/05_analysis.ipynb #a8fdfa5b
@@ -41,12 +40,6 @@ def _safe_div(a, b):
     "a / b, with 0 where b is 0 (no RuntimeWarning)."
     a, b = np.asarray(a, float), np.asarray(b, float)
     return np.divide(a, b, out=np.zeros(np.broadcast(a, b).shape), where=b != 0)
-
-def label_count(L) -> int:
-    "K such that the labels of a checked L are 0 .. K - 1 (at least 1)."
-    if sp.issparse(L): top = L.data.max() if L.nnz else 0  # label + 1 stored
-    else: top = L.max() + 1 if L.size else 0
-    return max(1, int(top))
 
 # (LF, label) pairs are counted in an array of m * K while it is at most this long; beyond, each block's are sorted
 _PAIR_COUNTS = 1 << 20
@@ -176,27 +169,11 @@ def lf_summary(self:LFAnalysis, Y=None,  # gold labels, -1 = unknown: adds Corre
     return pd.DataFrame(d, index=None if self.lfs is None else pd.Index([lf.name for lf in self.lfs]))
 
 # %% ../nbs/05_analysis.ipynb #a3f3c571
-_PAIRWISE_PRODUCTS = 64  # up to this many labels, a block's pair counts are products of its per-label indicators
-
-def _gram(A) -> np.ndarray: return (A.T @ A).toarray().astype(float) if sp.issparse(A) else dot(A.T, A).astype(float)
-
-@reads_sparse
-def _pairwise_block(block, ws, K:int):
-    "One block's counts, for every pair of LFs, of the items where both vote and where both vote the same label."
-    if K <= _PAIRWISE_PRODUCTS:  # float32 products: exact, a block has fewer than 2^24 rows
-        onehots = indicators(block, K, ws)
-        return _gram(functools.reduce(lambda a, b: a + b, onehots)), sum(_gram(I) for I in onehots)
-    n, m, r, c, y = votes(block)  # many labels: one row per (item, label) voted
-    _, item_label = np.unique(r * K + y, return_inverse=True)
-    ones = np.ones(len(r))
-    return (_gram(sp.csr_matrix((ones, (r, c)), shape=(n, m))),
-            _gram(sp.csr_matrix((ones, (item_label.ravel(), c)), shape=(item_label.max() + 1 if len(r) else 0, m))))
-
 def pairwise(L) -> tuple:
     "(overlaps, conflicts): m x m shares of items where two LFs both vote, and both vote and disagree."
     L = check_L(L); n, m = L.shape
     if n == 0: return np.zeros((m, m)), np.zeros((m, m))
-    both, same = map_reduce(L, None, _pairwise_block, label_count(L))  # on the engine's blocks and threads
+    both, same = pair_counts(L)
     return both / n, (both - same) / n
 
 # %% ../nbs/05_analysis.ipynb #3611b172

@@ -16,12 +16,13 @@ import numpy as np
 import scipy.sparse as sp
 from threadpoolctl import ThreadpoolController
 
-from .core import check_L
+from .core import check_L, votes
 
 # %% auto #0
-__all__ = ['SPARSE_SHARE', 'Workspace', 'scratch', 'indicators', 'dot', 'sum_rtol', 'block_rows', 'reads_sparse', 'keeps_sparse',
-           'block_spans', 'block', 'blocks', 'is_dask', 'dask_rows', 'thread_pools', 'default_n_jobs', 'parallel',
-           'block_results', 'map_reduce', 'distinct_rows', 'weighted_rows', 'map_rows']
+__all__ = ['SPARSE_SHARE', 'PAIRWISE_PRODUCTS', 'Workspace', 'scratch', 'indicators', 'dot', 'sum_rtol', 'block_rows',
+           'reads_sparse', 'keeps_sparse', 'block_spans', 'block', 'blocks', 'is_dask', 'dask_rows', 'thread_pools',
+           'default_n_jobs', 'parallel', 'block_results', 'map_reduce', 'distinct_rows', 'weighted_rows', 'map_rows',
+           'label_count', 'pair_counts']
 
 # %% ../nbs/04_engine.ipynb #c14c5094
 class Workspace:
@@ -215,3 +216,31 @@ def _map_blocks(L, k:int, fn, *args):
         if out is None: out = np.empty((L.shape[0], *rows.shape[1:]), rows.dtype)
         out[start:start + len(rows)] = rows; start += len(rows)
     return out
+
+# %% ../nbs/04_engine.ipynb #88b22676
+def label_count(L) -> int:
+    "K such that the labels of a checked L are 0 .. K - 1 (at least 1)."
+    if sp.issparse(L): top = L.data.max() if L.nnz else 0  # label + 1 stored
+    else: top = L.max() + 1 if L.size else 0
+    return max(1, int(top))
+
+PAIRWISE_PRODUCTS = 64  # up to this many labels, a block's pair counts are products of its per-label indicators
+
+def _gram(A) -> np.ndarray: return (A.T @ A).toarray().astype(float) if sp.issparse(A) else dot(A.T, A).astype(float)
+
+@reads_sparse
+def _pairs_block(block, ws, K:int):
+    "One block's counts, for every pair of sources, of the items where both vote and where both vote the same label."
+    if K <= PAIRWISE_PRODUCTS:
+        onehots = indicators(block, K, ws)
+        return _gram(functools.reduce(lambda a, b: a + b, onehots)), sum(_gram(I) for I in onehots)
+    n, m, r, c, y = votes(block)  # many labels: one row per (item, label) voted
+    _, item_label = np.unique(r * K + y, return_inverse=True)
+    ones = np.ones(len(r))
+    return (_gram(sp.csr_matrix((ones, (r, c)), shape=(n, m))),
+            _gram(sp.csr_matrix((ones, (item_label.ravel(), c)), shape=(item_label.max() + 1 if len(r) else 0, m))))
+
+def pair_counts(L) -> tuple:
+    "(both, same): m x m counts of the items where two sources both vote, and where both vote the same label."
+    if L.shape[0] == 0: return np.zeros((L.shape[1],) * 2), np.zeros((L.shape[1],) * 2)
+    return map_reduce(L, None, _pairs_block, label_count(L))
