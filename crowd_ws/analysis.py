@@ -73,8 +73,7 @@ class LFAnalysis:
         self.lfs = lfs
         self._K = label_count(self.L)
         counted = self.m * self._K <= _PAIR_COUNTS
-        self._votes, self._overlap_votes, self._conflict_votes = np.zeros(self.m, np.int64), np.zeros(self.m), np.zeros(
-            self.m)
+        self._votes, self._overlap_votes, self._conflict_votes = np.zeros(self.m, np.int64), *np.zeros((2, self.m))
         pairs, rows = np.zeros(self.m * self._K if counted else 0, np.int64), np.zeros(3, np.int64)
         for v, o, c, p, r in block_results(self.L, _lf_stats_block, (self.m, self._K)):  # added in block order
             self._votes += v; self._overlap_votes += o; self._conflict_votes += c; rows += r
@@ -105,12 +104,17 @@ class LFAnalysis:
         return _safe_div(c, self._overlap_votes) if normalize_by_overlaps else _safe_div(c, self.n)
 
 # %% ../nbs/05_analysis.ipynb #dc914d81
+def _gold_votes(block, w):
+    "(LF, vote, the item's gold label) of a block's votes on the items whose gold label `w` is known."
+    _, _, r, c, y = votes(block)
+    gold = w[r]; known = gold != ABSTAIN
+    return c[known], y[known], gold[known]
+
 @reads_sparse
 def _right_wrong_block(block, ws, m:int, w=None):
     "One block's votes per LF equal to its items' gold labels `w`, and different from them (items with gold only)."
-    _, _, r, c, y = votes(block)
-    gold = w[r]; known = gold != ABSTAIN; right = known & (y == gold)
-    return np.bincount(c, weights=right, minlength=m), np.bincount(c, weights=known & ~right, minlength=m)
+    c, y, gold = _gold_votes(block, w)
+    return np.bincount(c, weights=y == gold, minlength=m), np.bincount(c, weights=y != gold, minlength=m)
 
 @patch
 def _correct_incorrect(self:LFAnalysis, Y):
@@ -129,9 +133,7 @@ def lf_empirical_accuracies(self:LFAnalysis, Y) -> np.ndarray:
 @reads_sparse
 def _vote_gold_block(block, ws, m:int, k:int, w=None):
     "One block's counts (m, k, k) of (LF, its vote, the item's gold label `w`), items with gold only."
-    _, _, r, c, y = votes(block)
-    gold = w[r]; known = gold != ABSTAIN
-    c, y, gold = c[known], y[known], gold[known]
+    c, y, gold = _gold_votes(block, w)
     if (y >= k).any(): raise ValueError(f"L holds votes >= k = {k}")
     return (np.bincount((c * k + y) * k + gold, minlength=m * k * k).reshape(m, k, k),)
 
