@@ -19,6 +19,7 @@ from .base import check_number
 from .crowdkit_base import (CodedAnswers, DawidSkene, MajorityVote, OneCoinDawidSkene, Wawa, _Aggregator,
                                     code_answers, empty, labels_series, probas_frame, ysda_toy)
 from .dawid_skene import vote_posterior, vote_stats
+from .glad import vote_scores
 
 # %% auto #0
 __all__ = ['MACE', 'mace_confusion', 'GLAD', 'glad_terms', 'MajorityVote', 'Wawa', 'DawidSkene', 'OneCoinDawidSkene',
@@ -161,8 +162,7 @@ def glad_terms(A, x):
 @patch
 def _e_step(self:GLAD, A, x, lp):
     s, right, wrong = glad_terms(A, x)
-    S = np.bincount(A.t, wrong, len(A.tasks))[:, None] + lp
-    np.add.at(S, (A.t, A.a), right - wrong)
+    S = vote_scores(A.t, A.a, len(A.tasks), A.k, wrong, right - wrong) + lp
     return softmax(S, axis=1)
 
 @patch

@@ -16,7 +16,7 @@ from .core import vote_counts, votes
 from .dawid_skene import vote_shares
 
 # %% auto #0
-__all__ = ['UNDERFLOW', 'log_sigmoid', 'glad_objective', 'glad_posterior', 'GLAD']
+__all__ = ['UNDERFLOW', 'log_sigmoid', 'glad_objective', 'glad_posterior', 'vote_scores', 'GLAD']
 
 # %% ../nbs/11_glad.ipynb #1e64084b
 # numpy's exp slows down 6-40x on results that underflow (arguments below about -708); exp(-700) = 1e-304 is still a
@@ -56,10 +56,15 @@ def glad_posterior(r, c, a, n:int, k:int, alpha, b):
     s = alpha[c] * np.exp(b)[r]
     # log P(vote a | a wrong) = log sigma(-s) - log(k - 1); a right vote adds log sigma(s) - that = s + log(k - 1)
     wrong = log_sigmoid(s) - s - np.log(k - 1)
+    return softmax_rows(vote_scores(r, a, n, k, wrong, s + np.log(k - 1)), overwrite=True)
+
+def vote_scores(r, a, n:int, k:int, wrong, right_gain) -> np.ndarray:
+    ("(n, k) log-likelihoods of each item's votes (r, a) per class: every vote's `wrong` term, plus `right_gain` on the "
+     "class it votes.")
     # float even when no one voted
     Z = np.repeat(np.bincount(r, weights=wrong, minlength=n).astype(float)[:, None], k, 1)
-    Z += np.bincount(r * k + a, weights=s + np.log(k - 1), minlength=n * k).reshape(n, k)
-    return softmax_rows(Z, overwrite=True)
+    Z += np.bincount(r * k + a, weights=right_gain, minlength=n * k).reshape(n, k)
+    return Z
 
 # %% ../nbs/11_glad.ipynb #4288f3f0
 class GLAD(BaseLabelModel):
