@@ -13,7 +13,6 @@ from typing import Sequence
 
 import numpy as np
 import pandas as pd
-from sklearn import metrics as skm
 
 from fastcore.basics import patch
 
@@ -22,7 +21,7 @@ from .engine import block_results, label_count, map_reduce, pair_counts, reads_s
 
 # %% auto #0
 __all__ = ['METRICS', 'row_stats', 'LFAnalysis', 'pairwise', 'plot_lf_summary', 'plot_pairwise', 'probs_to_preds',
-           'to_int_label_array', 'filter_labels', 'metric_score', 'Scorer']
+           'to_int_label_array', 'skm', 'filter_labels', 'metric_score', 'Scorer']
 
 # %% ../nbs/05_analysis.ipynb #a8fdfa5b
 def row_stats(n, rows, labels):
@@ -260,26 +259,33 @@ def _ece(golds, probs, bins:int=10):
     gap = np.abs(np.bincount(b, weights=right, minlength=bins) - np.bincount(b, weights=conf, minlength=bins))
     return float(gap.sum() / max(len(golds), 1))  # sum over bins of n_b/n * |acc_b - conf_b|
 
+def skm():
+    ("scikit-learn's metrics, imported when a metric is first scored: importing scikit-learn takes about a second, "
+     "which fitting label models and the command line do not need.")
+    from sklearn import metrics
+    return metrics
+
 def _roc_auc(golds, probs):
-    return skm.roc_auc_score(golds, probs[:, 1]) if probs.shape[1] == 2 else skm.roc_auc_score(golds, probs,
+    return skm().roc_auc_score(golds, probs[:, 1]) if probs.shape[1] == 2 else skm().roc_auc_score(golds, probs,
         multi_class="ovr")
 
-def _two_class(score):
-    "A scikit-learn two-class score taking its `pos_label` and `average` options (no division warnings: 0 instead)."
-    return lambda g, p, pr, pos_label=1, average="binary": score(g, p, pos_label=pos_label, average=average,
-                                                                 zero_division=0)
+def _two_class(score:str):
+    ("scikit-learn's two-class score `score`, taking its `pos_label` and `average` options (no division warnings: 0 "
+     "instead).")
+    return lambda g, p, pr, pos_label=1, average="binary": getattr(skm(), score)(g, p, pos_label=pos_label,
+                                                                               average=average, zero_division=0)
 
 METRICS = {
-    "accuracy": (lambda g, p, pr: skm.accuracy_score(g, p), ("golds", "preds")),
+    "accuracy": (lambda g, p, pr: skm().accuracy_score(g, p), ("golds", "preds")),
     "coverage": (lambda g, p, pr: float(np.mean(p != -1)), ("preds",)),
-    "precision": (_two_class(skm.precision_score), ("golds", "preds")),
-    "recall": (_two_class(skm.recall_score), ("golds", "preds")),
-    "f1": (_two_class(skm.f1_score), ("golds", "preds")),
-    "fbeta": (lambda g, p, pr, beta=1.0, pos_label=1, average="binary": skm.fbeta_score(g, p, beta=beta,
+    "precision": (_two_class("precision_score"), ("golds", "preds")),
+    "recall": (_two_class("recall_score"), ("golds", "preds")),
+    "f1": (_two_class("f1_score"), ("golds", "preds")),
+    "fbeta": (lambda g, p, pr, beta=1.0, pos_label=1, average="binary": skm().fbeta_score(g, p, beta=beta,
         pos_label=pos_label, average=average, zero_division=0), ("golds", "preds")),
-    "f1_micro": (lambda g, p, pr: skm.f1_score(g, p, average="micro", zero_division=0), ("golds", "preds")),
-    "f1_macro": (lambda g, p, pr: skm.f1_score(g, p, average="macro", zero_division=0), ("golds", "preds")),
-    "matthews_corrcoef": (lambda g, p, pr: skm.matthews_corrcoef(g, p), ("golds", "preds")),
+    "f1_micro": (lambda g, p, pr: skm().f1_score(g, p, average="micro", zero_division=0), ("golds", "preds")),
+    "f1_macro": (lambda g, p, pr: skm().f1_score(g, p, average="macro", zero_division=0), ("golds", "preds")),
+    "matthews_corrcoef": (lambda g, p, pr: skm().matthews_corrcoef(g, p), ("golds", "preds")),
     "roc_auc": (lambda g, p, pr: _roc_auc(g, pr), ("golds", "probs")),
     "brier": (lambda g, p, pr: _brier(g, pr), ("golds", "probs")),
     "ece": (lambda g, p, pr, bins=10: _ece(g, pr, bins), ("golds", "probs")),

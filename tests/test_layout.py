@@ -1,6 +1,8 @@
-"""The layout readers rely on: notebooks in reading order, modules and notebooks of a readable size."""
+"""The layout readers rely on: notebooks in reading order, modules and notebooks of a readable size, light imports."""
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -42,6 +44,15 @@ def test_modules_and_notebooks_stay_readable():
     assert not long_modules, f"modules over 400 lines: {long_modules}"
     big = {nb.name: n for nb in NBS if (n := len(_code(nb))) > 50}
     assert not big, f"notebooks over 50 code cells: {big}"
+
+
+def test_label_models_and_the_command_import_without_heavy_libraries():
+    # scikit-learn (about a second to import) serves the metrics, torch and transformers the end models: fitting a
+    # label model or running the command loads none of them
+    code = ("import sys, crowd_ws.cli, crowd_ws.label_model, crowd_ws.apply; "
+            "print(sorted({'sklearn', 'torch', 'transformers', 'matplotlib'} & {m.split('.')[0] for m in sys.modules}))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]", f"imported: {out}"
 
 
 def test_readme_reads_in_five_minutes():
