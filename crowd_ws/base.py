@@ -17,20 +17,37 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 from fastcore.basics import patch
 from scipy.special import logsumexp
 
 from .analysis import Scorer, probs_to_preds
 from .core import check_L, check_Y, encode_answers, short_repr, votes, voted_rows
-from .engine import Workspace, dot, indicators, is_dask
+from .engine import Workspace, block_results, dot, indicators, is_dask
 
 # %% auto #0
-__all__ = ['logger', 'MODEL_FILE_FORMAT', 'QUALITY_MAX_CLASSES', 'prepare_L', 'check_cardinality', 'check_number',
-           'resolve_class_balance', 'softmax_rows', 'posterior_block', 'log_to_stdout', 'weak_ref', 'check_writable',
-           'write_files_atomic', 'write_atomic', 'votes_log_joint', 'heldout_vote_ll', 'first_within_noise',
-           'NotFittedError', 'BaseLabelModel', 'label_models', 'model_table', 'worker_quality', 'check_saveable']
+__all__ = ['THREADED_CHECK', 'logger', 'MODEL_FILE_FORMAT', 'QUALITY_MAX_CLASSES', 'checked_labels', 'prepare_L',
+           'check_cardinality', 'check_number', 'resolve_class_balance', 'softmax_rows', 'posterior_block',
+           'log_to_stdout', 'weak_ref', 'check_writable', 'write_files_atomic', 'write_atomic', 'votes_log_joint',
+           'heldout_vote_ll', 'first_within_noise', 'NotFittedError', 'BaseLabelModel', 'label_models', 'model_table',
+           'worker_quality', 'check_saveable']
 
 # %% ../nbs/06_base.ipynb #0a058b52
+THREADED_CHECK = 1 << 22  # cells from which the engine's threads check and convert a dense L (below: one pass is quick)
+
+def checked_labels(L:np.ndarray, k:int, what:str="L") -> np.ndarray:
+    ("A dense signed-integer L with its labels checked against `k` (-1 .. k - 1), as int8 when k <= 127: one pass on "
+     "the engine's threads, each converting the blocks it checked. Bad values raise `check_L`'s ValueError.")
+    out = np.empty(L.shape, np.int8) if L.dtype.itemsize > 1 and k <= 127 else None
+    def finish(spans, results):
+        if out is not None:
+            for a, b in spans: out[a:b] = L[a:b]
+        return min(r[0] for r in results), max(r[1] for r in results)
+    lo, hi = functools.reduce(lambda x, y: (min(x[0], y[0]), max(x[1], y[1])),
+                              block_results(L, lambda block, ws: (block.min(), block.max()), (), finish=finish))
+    if lo < -1 or hi >= k: check_L(L, k, what=what)  # raises, naming the values and their columns
+    return L if out is None else out
+
 def prepare_L(L, k:int|None, m:int|None=None, what="L",
               train:bool=False):  # L is to be fitted on: no rows or no sources is an error
     ("L checked once and ready for the passes: a dense int array (int8 when it fits), a CSR matrix or a dask array "
@@ -39,7 +56,10 @@ def prepare_L(L, k:int|None, m:int|None=None, what="L",
     if is_dask(L):
         if len(L.shape) != 2: raise ValueError(f"{what} must be 2-D (items x sources), got shape {L.shape}")
         if not np.issubdtype(L.dtype, np.integer): raise ValueError(f"{what} must hold integers, got dtype {L.dtype}")
-    else: L = check_L(L, k, what=what)
+    elif k is None or sp.issparse(L): L = check_L(L, k, what=what)
+    else:
+        L = check_L(L, k, what=what, values=False)  # then the values: on the threads if L is large
+        L = checked_labels(L, k, what) if L.dtype.kind == "i" and L.size >= THREADED_CHECK else check_L(L, k, what=what)
     if m is not None and L.shape[1] != m:
         raise ValueError(f"{what} has {L.shape[1]} sources (columns) but the model was fitted on {m}")
     if train and L.shape[0] == 0: raise ValueError(f"{what} has no rows: there is nothing to fit")

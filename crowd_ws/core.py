@@ -89,10 +89,12 @@ def _as_int_array(L, names, what) -> np.ndarray:
 # %% ../nbs/00_core.ipynb #c712805b
 def check_L(L, cardinality:int|None=None,  # when given, votes must be < cardinality
             names:Sequence[str]|None=None,  # source (LF) names, to say which one holds a bad value
-            what:str="L"):  # what to call L in messages
+            what:str="L",  # what to call L in messages
+            values:bool=True):  # False: a dense L's type and shape only (its caller checks the values)
     "Validate a label matrix: a dense integer array (-1 = abstain) or a CSR matrix (label + 1) is returned."
     if sp.issparse(L): return _check_sparse(L, cardinality, names, what)
     L = _as_int_array(L, names, what)
+    if not values: return L
     if L.dtype.kind == "u" and L.size and L.max() == np.iinfo(L.dtype).max:
         r, c = np.nonzero(L == np.iinfo(L.dtype).max)
         raise ValueError(f"{what} has dtype {L.dtype} and holds {np.iinfo(L.dtype).max} in column(s) "

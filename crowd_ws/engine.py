@@ -21,8 +21,8 @@ from .core import check_L, votes
 # %% auto #0
 __all__ = ['SPARSE_SHARE', 'PAIRWISE_PRODUCTS', 'Workspace', 'scratch', 'indicators', 'dot', 'sum_rtol', 'block_rows',
            'reads_sparse', 'keeps_sparse', 'block_spans', 'block', 'blocks', 'is_dask', 'dask_rows', 'thread_pools',
-           'default_n_jobs', 'parallel', 'block_results', 'map_reduce', 'distinct_rows', 'weighted_rows', 'map_rows',
-           'label_count', 'pair_counts']
+           'default_n_jobs', 'parallel', 'task_blocks', 'block_results', 'map_reduce', 'distinct_rows', 'weighted_rows',
+           'map_rows', 'label_count', 'pair_counts']
 
 # %% ../nbs/04_engine.ipynb #c14c5094
 class Workspace:
@@ -139,9 +139,15 @@ def parallel(n_jobs:int|None):
     try: yield
     finally: _N_JOBS[0] = old
 
-def block_results(L, fn, args, weights=None):
-    ("Yield `fn(block, ws, *args)` (with the block's `weights` as `w=`) for the blocks of an in-memory L, in block "
-     "order, from up to n_jobs threads.")
+def task_blocks(n_blocks:int) -> int:
+    ("Blocks per task handed to a thread: 1 while there are few, up to 8 when there are many, so that the main thread "
+     "hands out and adds up fewer results. From the number of blocks alone, never from the threads.")
+    return int(np.clip(n_blocks // 64, 1, 8))
+
+def block_results(L, fn, args, weights=None, finish=None):
+    ("`fn(block, ws, *args)` (with the block's `weights` as `w=`) for the blocks of an in-memory L, from up to n_jobs "
+     "threads, in block order: yields each block's result, or with `finish` one `finish(spans, results)` per task "
+     "(`task_blocks` consecutive blocks), run by the thread that made them.")
     sparse, jobs = keeps_sparse(L, fn), _N_JOBS[0] or default_n_jobs()
     spare = queue.SimpleQueue()  # one Workspace per thread: a block function returns fresh arrays, never its buffers
     for _ in range(jobs): spare.put(Workspace())
@@ -149,14 +155,25 @@ def block_results(L, fn, args, weights=None):
         b, ws = block(L, span, sparse), spare.get()
         try: return fn(b, ws, *args) if weights is None else fn(b, ws, *args, w=weights[span[0]:span[1]])
         finally: spare.put(ws)
+    def task(spans):
+        results = [run(span) for span in spans]
+        return results if finish is None else finish(spans, results)
     spans = block_spans(L, sparse=sparse)
-    if jobs == 1 or len(spans) == 1: yield from map(run, spans); return
-    # one BLAS thread each (numpy's dot frees the GIL)
+    g = task_blocks(len(spans))
+    tasks = [spans[i:i + g] for i in range(0, len(spans), g)]
+    if jobs == 1 or len(tasks) == 1: done = map(task, tasks)
+    else: done = _on_threads(task, tasks, jobs)
+    for out in done:
+        if finish is None: yield from out
+        else: yield out
+
+def _on_threads(task, tasks, jobs:int):
+    "Yield `task(t)` for `tasks` in order, from `jobs` threads with one BLAS thread each (numpy's dot frees the GIL)."
     with ThreadPoolExecutor(jobs) as ex, thread_pools().limit(limits=1):
         pending = collections.deque()
-        for span in spans:
-            pending.append(ex.submit(run, span))
-            if len(pending) > 2 * jobs: yield pending.popleft().result()  # a few blocks ahead: memory stays bounded
+        for t in tasks:
+            pending.append(ex.submit(task, t))
+            if len(pending) > 2 * jobs: yield pending.popleft().result()  # a few tasks ahead: memory stays bounded
         while pending: yield pending.popleft().result()
 
 def _checked_call(block, k, fn, *args):
@@ -176,14 +193,14 @@ def map_reduce(L, k:int, fn, *args, weights=None):
                 len(parts), 2)]
         return dask.compute(parts[0])[0]
     if L.shape[0] == 0: return None
-    return functools.reduce(_add, block_results(L, fn, args, weights))  # added in block order, whatever the threads
+    # each task adds its blocks in order, then the tasks are added in order: the same sums whatever the threads
+    return functools.reduce(_add, block_results(L, fn, args, weights, lambda spans, rs: functools.reduce(_add, rs)))
 
 def distinct_rows(L, k:int, min_rows:int=1000, sample:int=20_000):
     ("(distinct rows U, each row's index into U, each distinct row's count) of a dense L whose rows repeat (fewer than "
      "half distinct); else None.")
     # rows pack into an int64
     if is_dask(L) or sp.issparse(L) or L.shape[0] < min_rows or L.shape[1] * np.log2(k + 1) > 62: return None
-    if L.size and (L.min() < -1 or L.max() >= k): return None  # digits outside 0 .. k would collide
     def codes(A):  # each row as a number in base k + 1
         c = np.zeros(len(A), np.int64)
         for j in range(A.shape[1]): c *= k + 1; c += A[:, j]; c += 1
@@ -191,7 +208,8 @@ def distinct_rows(L, k:int, min_rows:int=1000, sample:int=20_000):
     n = L.shape[0]
     if (k + 1) ** L.shape[1] > n // 2:  # too many possible rows to be sure of repeats: a quick look at a sample first
         part = L[::max(1, n // sample)]
-        if len(np.unique(codes(part))) > 0.9 * len(part): return None
+        if part.min() < -1 or part.max() >= k or len(np.unique(codes(part))) > 0.9 * len(part): return None
+    if L.min() < -1 or L.max() >= k: return None  # digits outside 0 .. k would collide (a whole scan: only now)
     _, first, inverse, counts = np.unique(codes(L), return_index=True, return_inverse=True, return_counts=True)
     return (L[first], inverse, counts) if 2 * len(first) <= n else None
 
@@ -209,13 +227,13 @@ def map_rows(L, k:int, fn, *args):
     return _map_blocks(L, k, fn, *args)
 
 def _map_blocks(L, k:int, fn, *args):
-    "`map_rows` over every row of an in-memory L, each block's rows copied in as it comes (not all at the end)."
-    if not L.shape[0]: return np.zeros((0, k))
-    out, start = None, 0
-    for rows in block_results(L, fn, args):
-        if out is None: out = np.empty((L.shape[0], *rows.shape[1:]), rows.dtype)
-        out[start:start + len(rows)] = rows; start += len(rows)
+    "`map_rows` over every row of an in-memory L, each block's rows copied in by the thread that made them."
+    out = np.empty((L.shape[0], k))
+    def fill(spans, results):
+        for (a, b), rows in zip(spans, results): out[a:b] = rows
+    for _ in block_results(L, fn, args, finish=fill): pass
     return out
+
 
 # %% ../nbs/04_engine.ipynb #88b22676
 def label_count(L) -> int:

@@ -135,7 +135,10 @@ def by_processes(pool, bits):
     spans = engine.block_spans(L, fixed_rows(m, 1 << bits))
     per = -(-len(spans) // 8)  # 8 tasks for two workers: the last ones even out
     parts = pool.map(worker_blocks, [spans[i:i + per] for i in range(0, len(spans), per)])
-    return functools.reduce(engine._add, [r for part in parts for r in part])  # block order, as one thread adds
+    results, g = [r for part in parts for r in part], engine.task_blocks(len(spans))
+    # added as the engine adds: each task's blocks in order, then the tasks in order
+    return functools.reduce(engine._add, [functools.reduce(engine._add, results[i:i + g])
+                                          for i in range(0, len(results), g)])
 
 
 WORKERS = {}  # the prototype's fork pool, while a fit runs on it
@@ -149,14 +152,18 @@ def worker_task(task):
     return [fn(engine.block(L, s, sparse), ws, *args, **({} if w is None else {"w": w})) for s, w in zip(spans, weights)]
 
 
-def process_engine(A, fn, args, weights=None):
-    "`engine.block_results` on the fork pool for passes over L itself (the workers hold it); else the threads."
-    if "pool" not in WORKERS or A is not L: yield from threads_engine(A, fn, args, weights); return
+def process_engine(A, fn, args, weights=None, finish=None):
+    ("`engine.block_results` on the fork pool for passes over L itself (the workers hold it); else the threads. "
+     "`finish` runs on the parent, on the engine's groups of blocks, so that the sums are the threads' own.")
+    if "pool" not in WORKERS or A is not L: yield from threads_engine(A, fn, args, weights, finish); return
     spans = engine.block_spans(A, sparse=engine.keeps_sparse(A, fn))
     per = -(-len(spans) // 8)
     tasks = [(fn, args, spans[i:i + per], [None if weights is None else weights[a:b] for a, b in spans[i:i + per]])
              for i in range(0, len(spans), per)]
-    for part in WORKERS["pool"].imap(worker_task, tasks): yield from part
+    results = [r for part in WORKERS["pool"].imap(worker_task, tasks) for r in part]
+    if finish is None: yield from results; return
+    g = engine.task_blocks(len(spans))
+    for i in range(0, len(spans), g): yield finish(spans[i:i + g], results[i:i + g])
 
 
 def fit_on_processes(run):
