@@ -17,43 +17,18 @@ import pandas as pd
 from fastcore.basics import patch
 
 from .core import ABSTAIN, check_L, check_Y, votes
-from .engine import block_results, label_count, map_reduce, pair_counts, reads_sparse
+from .engine import (PAIR_LABELS, PAIRWISE_PRODUCTS, block_results, dot, indicators, label_count, map_reduce,
+                             pair_counts, reads_sparse, source_stats_block)
 
 # %% auto #0
-__all__ = ['METRICS', 'row_stats', 'LFAnalysis', 'pairwise', 'plot_lf_summary', 'plot_pairwise', 'probs_to_preds',
-           'to_int_label_array', 'skm', 'filter_labels', 'metric_score', 'Scorer']
-
-# %% ../nbs/05_analysis.ipynb #a8fdfa5b
-def row_stats(n, rows, labels):
-    "Per row: number of votes, and whether its votes disagree."
-    count = np.bincount(rows, minlength=n)
-    conflict = np.zeros(n, dtype=bool)
-    if len(rows):
-        starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
-        lo, hi = np.minimum.reduceat(labels, starts), np.maximum.reduceat(labels, starts)
-        conflict[rows[starts]] = lo != hi
-    return count, conflict
+__all__ = ['METRICS', 'LFAnalysis', 'pairwise', 'plot_lf_summary', 'plot_pairwise', 'probs_to_preds', 'to_int_label_array', 'skm',
+           'filter_labels', 'metric_score', 'Scorer']
 
 # %% ../nbs/05_analysis.ipynb #615c68e2
 def _safe_div(a, b):
     "a / b, with 0 where b is 0 (no RuntimeWarning)."
     a, b = np.asarray(a, float), np.asarray(b, float)
     return np.divide(a, b, out=np.zeros(np.broadcast(a, b).shape), where=b != 0)
-
-# (LF, label) pairs are counted in an array of m * K while it is at most this long; beyond, each block's are sorted
-_PAIR_COUNTS = 1 << 20
-
-@reads_sparse
-def _lf_stats_block(block, ws, m:int, K:int):
-    ("One block's per-LF votes, votes on items with other votes, votes on items whose votes disagree, (LF, label) "
-     "pairs (counts, or the distinct pairs when m * K is long), and its items covered, overlapped and in conflict.")
-    n, _, r, c, y = votes(block)
-    count, conflict = row_stats(n, r, y)
-    multi, pair = count > 1, c * K + y
-    return (np.bincount(c, minlength=m), np.bincount(c, weights=multi[r], minlength=m),
-            np.bincount(c, weights=conflict[r], minlength=m),
-            np.bincount(pair, minlength=m * K) if m * K <= _PAIR_COUNTS else np.unique(pair),
-            np.array([(count > 0).sum(), multi.sum(), conflict.sum()]))
 
 class LFAnalysis:
     ("Coverage, overlap, conflict and accuracy statistics of the LFs behind a label matrix, gathered in passes over "
@@ -71,10 +46,10 @@ class LFAnalysis:
             raise ValueError(f"Number of LFs ({len(lfs)}) does not match the number of columns of L ({self.m})")
         self.lfs = lfs
         self._K = label_count(self.L)
-        counted = self.m * self._K <= _PAIR_COUNTS
+        counted = self.m * self._K <= PAIR_LABELS
         self._votes, self._overlap_votes, self._conflict_votes = np.zeros(self.m, np.int64), *np.zeros((2, self.m))
         pairs, rows = np.zeros(self.m * self._K if counted else 0, np.int64), np.zeros(3, np.int64)
-        for v, o, c, p, r in block_results(self.L, _lf_stats_block, (self.m, self._K)):  # added in block order
+        for v, o, c, p, r in block_results(self.L, source_stats_block, (self.m, self._K)):  # added in block order
             self._votes += v; self._overlap_votes += o; self._conflict_votes += c; rows += r
             pairs = pairs + p if counted else np.union1d(pairs, p)
         self._covered, self._overlapped, self._conflicted = rows.tolist()
@@ -110,16 +85,22 @@ def _gold_votes(block, w):
     return c[known], y[known], gold[known]
 
 @reads_sparse
-def _right_wrong_block(block, ws, m:int, w=None):
-    "One block's votes per LF equal to its items' gold labels `w`, and different from them (items with gold only)."
-    c, y, gold = _gold_votes(block, w)
-    return np.bincount(c, weights=y == gold, minlength=m), np.bincount(c, weights=y != gold, minlength=m)
+def _right_wrong_block(block, ws, m:int, K:int, w=None):
+    ("One block's votes per LF equal to its items' gold labels `w`, and different from them (items with gold only): "
+     "products of the per-label indicators (exact, as in `source_stats_block`), or with many labels from its votes.")
+    if K > PAIRWISE_PRODUCTS:
+        c, y, gold = _gold_votes(block, w)
+        return np.bincount(c, weights=y == gold, minlength=m), np.bincount(c, weights=y != gold, minlength=m)
+    onehots = indicators(block, K, ws)
+    right = sum(dot((w == a).astype(np.float32), I) for a, I in enumerate(onehots))
+    voted = sum(dot((w != ABSTAIN).astype(np.float32), I) for I in onehots)
+    return right.astype(float), (voted - right).astype(float)
 
 @patch
 def _correct_incorrect(self:LFAnalysis, Y):
     "Per LF: votes equal to Y, and votes different from Y, on items with Y != -1."
     Y = check_Y(Y, self.n)
-    right, wrong = map_reduce(self.L, None, _right_wrong_block, self.m, weights=Y) or (np.zeros(self.m),) * 2
+    right, wrong = map_reduce(self.L, None, _right_wrong_block, self.m, self._K, weights=Y) or (np.zeros(self.m),) * 2
     return right.astype(int), wrong.astype(int)
 
 @patch
@@ -131,15 +112,19 @@ def lf_empirical_accuracies(self:LFAnalysis, Y) -> np.ndarray:
 # %% ../nbs/05_analysis.ipynb #61051c62
 @reads_sparse
 def _vote_gold_block(block, ws, m:int, k:int, w=None):
-    "One block's counts (m, k, k) of (LF, its vote, the item's gold label `w`), items with gold only."
-    c, y, gold = _gold_votes(block, w)
-    if (y >= k).any(): raise ValueError(f"L holds votes >= k = {k}")
-    return (np.bincount((c * k + y) * k + gold, minlength=m * k * k).reshape(m, k, k),)
+    ("One block's counts (m, k, k) of (LF, its vote, the item's gold label `w`), items with gold only: per label, "
+     "its indicator's product with the one-hot gold labels (exact), or with many labels from the block's votes.")
+    if k > PAIRWISE_PRODUCTS:
+        c, y, gold = _gold_votes(block, w)
+        return (np.bincount((c * k + y) * k + gold, minlength=m * k * k).reshape(m, k, k),)
+    G = (w[:, None] == np.arange(k)).astype(np.float32)  # unknown gold (-1): a row of zeros
+    return (np.stack([dot(I.T, G) for I in indicators(block, k, ws)], 1).astype(float),)
 
 @patch
 def lf_empirical_probs(self:LFAnalysis, Y, k:int) -> np.ndarray:
     "(m, k + 1, k): P(LF j outputs v | Y = y) on items with gold Y, abstain (v = -1) in row 0."
     Y = check_Y(Y, self.n, cardinality=k)
+    if self._K > k: raise ValueError(f"L holds votes >= k = {k}")
     per_class = np.bincount(Y[Y != ABSTAIN], minlength=k).astype(float)
     P = np.zeros((self.m, k + 1, k))
     P[:, 1:, :] = (map_reduce(self.L, None, _vote_gold_block, self.m, k, weights=Y) or (0,))[0]

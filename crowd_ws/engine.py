@@ -19,10 +19,10 @@ from threadpoolctl import ThreadpoolController
 from .core import check_L, votes
 
 # %% auto #0
-__all__ = ['SPARSE_SHARE', 'PAIRWISE_PRODUCTS', 'Workspace', 'scratch', 'indicators', 'dot', 'sum_rtol', 'block_rows',
-           'reads_sparse', 'keeps_sparse', 'block_spans', 'block', 'blocks', 'is_dask', 'dask_rows', 'thread_pools',
-           'default_n_jobs', 'parallel', 'task_blocks', 'block_results', 'map_reduce', 'distinct_rows', 'weighted_rows',
-           'map_rows', 'label_count', 'pair_counts']
+__all__ = ['SPARSE_SHARE', 'PAIRWISE_PRODUCTS', 'PAIR_LABELS', 'Workspace', 'scratch', 'indicators', 'dot', 'sum_rtol',
+           'block_rows', 'reads_sparse', 'keeps_sparse', 'block_spans', 'block', 'blocks', 'is_dask', 'dask_rows',
+           'thread_pools', 'default_n_jobs', 'parallel', 'task_blocks', 'block_results', 'map_reduce', 'distinct_rows',
+           'weighted_rows', 'map_rows', 'label_count', 'pair_counts', 'row_stats', 'source_stats_block']
 
 # %% ../nbs/04_engine.ipynb #c14c5094
 class Workspace:
@@ -262,3 +262,42 @@ def pair_counts(L) -> tuple:
     "(both, same): m x m counts of the items where two sources both vote, and where both vote the same label."
     if L.shape[0] == 0: return np.zeros((L.shape[1],) * 2), np.zeros((L.shape[1],) * 2)
     return map_reduce(L, None, _pairs_block, label_count(L))
+
+# %% ../nbs/04_engine.ipynb #e58f6846
+# (source, label) pairs are counted in an array of m * K while it is at most this long; beyond, each block's are sorted
+PAIR_LABELS = 1 << 20
+
+def row_stats(n, rows, labels):
+    "Per row: number of votes, and whether its votes disagree (votes' rows sorted, as `votes` gives them)."
+    count = np.bincount(rows, minlength=n)
+    conflict = np.zeros(n, dtype=bool)
+    if len(rows):
+        starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
+        lo, hi = np.minimum.reduceat(labels, starts), np.maximum.reduceat(labels, starts)
+        conflict[rows[starts]] = lo != hi
+    return count, conflict
+
+def _vote_stats(block, m:int, K:int):
+    "`source_stats_block` from the list of the block's votes (for many labels)."
+    n, _, r, c, y = votes(block)
+    count, conflict = row_stats(n, r, y)
+    multi, pair = count > 1, c * K + y
+    return (np.bincount(c, minlength=m), np.bincount(c, weights=multi[r], minlength=m),
+            np.bincount(c, weights=conflict[r], minlength=m),
+            np.bincount(pair, minlength=m * K) if m * K <= PAIR_LABELS else np.unique(pair),
+            np.array([(count > 0).sum(), multi.sum(), conflict.sum()]))
+
+@reads_sparse
+def source_stats_block(block, ws, m:int, K:int):
+    ("One block's per-source votes, votes on items with other votes, votes on items whose votes disagree, (source, "
+     "label) pairs (counts at source * K + label, or the distinct pairs when m * K is long), and its items covered, "
+     "overlapped and in conflict.")
+    if K > PAIRWISE_PRODUCTS or m * K > PAIR_LABELS: return _vote_stats(block, m, K)
+    onehots = indicators(block, K, ws)
+    per_label = np.stack([dot(I, np.ones(m, np.float32)) for I in onehots], 1)  # each row's votes for each label
+    count, conflict = per_label.sum(1), (per_label > 0).sum(1) > 1
+    multi = count > 1
+    pairs = np.stack([dot(np.ones(block.shape[0], np.float32), I) for I in onehots], 1).astype(np.int64)  # (m, K)
+    both = dot(np.stack([multi, conflict]).astype(np.float32), functools.reduce(lambda a, b: a + b, onehots))
+    return (pairs.sum(1), both[0].astype(float), both[1].astype(float), pairs.ravel(),
+            np.array([(count > 0).sum(), multi.sum(), conflict.sum()]))
