@@ -234,7 +234,6 @@ def _map_blocks(L, k:int, fn, *args):
     for _ in block_results(L, fn, args, finish=fill): pass
     return out
 
-
 # %% ../nbs/04_engine.ipynb #88b22676
 def label_count(L) -> int:
     "K such that the labels of a checked L are 0 .. K - 1 (at least 1)."
