@@ -13,6 +13,7 @@ from typing import Sequence
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 from fastcore.basics import patch
 
@@ -87,8 +88,8 @@ def _gold_votes(block, w):
 @reads_sparse
 def _right_wrong_block(block, ws, m:int, K:int, w=None):
     ("One block's votes per LF equal to its items' gold labels `w`, and different from them (items with gold only): "
-     "products of the per-label indicators (exact, as in `source_stats_block`), or with many labels from its votes.")
-    if K > PAIRWISE_PRODUCTS:
+     "products of the per-label indicators (exact, as in `source_stats_block`), or from its votes (sparse, many labels).")
+    if sp.issparse(block) or K > PAIRWISE_PRODUCTS:
         c, y, gold = _gold_votes(block, w)
         return np.bincount(c, weights=y == gold, minlength=m), np.bincount(c, weights=y != gold, minlength=m)
     onehots = indicators(block, K, ws)
@@ -113,8 +114,8 @@ def lf_empirical_accuracies(self:LFAnalysis, Y) -> np.ndarray:
 @reads_sparse
 def _vote_gold_block(block, ws, m:int, k:int, w=None):
     ("One block's counts (m, k, k) of (LF, its vote, the item's gold label `w`), items with gold only: per label, "
-     "its indicator's product with the one-hot gold labels (exact), or with many labels from the block's votes.")
-    if k > PAIRWISE_PRODUCTS:
+     "its indicator's product with the one-hot gold labels (exact), or from the block's votes (sparse, many labels).")
+    if sp.issparse(block) or k > PAIRWISE_PRODUCTS:
         c, y, gold = _gold_votes(block, w)
         return (np.bincount((c * k + y) * k + gold, minlength=m * k * k).reshape(m, k, k),)
     G = (w[:, None] == np.arange(k)).astype(np.float32)  # unknown gold (-1): a row of zeros

@@ -291,7 +291,7 @@ def source_stats_block(block, ws, m:int, K:int):
     ("One block's per-source votes, votes on items with other votes, votes on items whose votes disagree, (source, "
      "label) pairs (counts at source * K + label, or the distinct pairs when m * K is long), and its items covered, "
      "overlapped and in conflict.")
-    if K > PAIRWISE_PRODUCTS or m * K > PAIR_LABELS: return _vote_stats(block, m, K)
+    if sp.issparse(block) or K > PAIRWISE_PRODUCTS or m * K > PAIR_LABELS: return _vote_stats(block, m, K)
     onehots = indicators(block, K, ws)
     per_label = np.stack([dot(I, np.ones(m, np.float32)) for I in onehots], 1)  # each row's votes for each label
     count, conflict = per_label.sum(1), (per_label > 0).sum(1) > 1
