@@ -28,7 +28,7 @@ __all__ = ['PROB_FLOOR', 'ONE_SIDED_SHARE', 'VARIANTS', 'ds_stats', 'vote_shares
 def ds_stats(T, onehots):
     "M-step statistics of one block: confusion counts (k_vote, m, k_true) and class sums."
     T32 = T.astype(np.float32)  # once, not once per class
-    return np.stack([dot(I.T, T32) for I in onehots]).astype(np.float64), T.sum(0)
+    return np.stack([dot(I.T, T32) for I in onehots]).astype(np.float64), np.einsum("ij->j", T)  # 3x T.sum(0)
 
 def vote_shares(c, k:int) -> np.ndarray:
     "Majority-vote soft labels from votes per class `c` (n, k): vote shares, uniform where nobody voted."
@@ -58,7 +58,7 @@ def ds_block_many(block, ws, lps, lts, w=None):
     T, lz = posterior_many(onehots, lps, lts)
     if w is not None: T, lz = T * w[:, None, None], lz * w[:, None]
     counts, sums = ds_stats(T.reshape(block.shape[0], r * k), onehots)  # (k_vote, m, r * k)
-    return counts.reshape(k, -1, r, k).transpose(2, 0, 1, 3), sums.reshape(r, k), lz.sum(0)
+    return counts.reshape(k, -1, r, k).transpose(2, 0, 1, 3), sums.reshape(r, k), np.einsum("ir->r", lz)
 
 @reads_sparse
 def ds_block(block, ws, log_prior, log_theta, w=None):
