@@ -8,12 +8,12 @@ from __future__ import annotations
 import numpy as np
 
 from .base import BaseLabelModel, NotFittedError, check_cardinality, check_number, prepare_L, resolve_class_balance
-from .engine import dot, indicators, map_reduce, map_rows, reads_sparse
+from .engine import dot, indicators, map_reduce, map_rows, reads_sparse, votes_per_class
 from .core import vote_counts
 
 # %% auto #0
-__all__ = ['mv_block', 'MajorityLabelVoter', 'MajorityClassVoter', 'RandomVoter', 'votes_per_class', 'majority_agreement',
-           'agreement_weights', 'weighted_shares', 'Wawa']
+__all__ = ['mv_block', 'MajorityLabelVoter', 'MajorityClassVoter', 'RandomVoter', 'majority_agreement', 'agreement_weights',
+           'weighted_shares', 'Wawa']
 
 # %% ../nbs/07_baselines.ipynb #d3eea7b5
 @reads_sparse
@@ -98,11 +98,6 @@ class RandomVoter(BaseLabelModel):
     def get_weights(self) -> np.ndarray: return np.zeros(0)
 
 # %% ../nbs/07_baselines.ipynb #67975211
-def votes_per_class(onehots) -> np.ndarray:
-    "(B, k): votes per class on each item of a block, from its indicators (one matrix-vector product per class)."
-    ones = np.ones(onehots[0].shape[1], np.float32)
-    return np.stack([dot(I, ones) for I in onehots], 1).astype(float)
-
 def majority_agreement(onehots, c):
     ("Per source, from a block's indicators and votes per class `c`: its votes equal to the majority label (ties to "
      "the lowest class), and all its votes.")

@@ -13,8 +13,9 @@ from tqdm.auto import tqdm
 from typing import NamedTuple
 
 from .base import BaseLabelModel, check_cardinality, check_number, posterior_block, prepare_L, softmax_rows
-from .engine import block_results, blocks, dot, indicators, is_dask, map_reduce, map_rows, reads_sparse, weighted_rows
-from .baselines import majority_agreement, votes_per_class
+from .engine import (block_results, blocks, dot, indicators, is_dask, map_reduce, map_rows, reads_sparse,
+                             votes_per_class, weighted_rows)
+from .baselines import majority_agreement
 from .core import check_L, check_Y
 
 # %% auto #0

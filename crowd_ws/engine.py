@@ -19,10 +19,11 @@ from threadpoolctl import ThreadpoolController
 from .core import check_L, votes
 
 # %% auto #0
-__all__ = ['SPARSE_SHARE', 'PAIRWISE_PRODUCTS', 'PAIR_LABELS', 'Workspace', 'scratch', 'indicators', 'dot', 'sum_rtol',
-           'block_rows', 'reads_sparse', 'keeps_sparse', 'block_spans', 'block', 'blocks', 'is_dask', 'dask_rows',
-           'thread_pools', 'default_n_jobs', 'parallel', 'task_blocks', 'block_results', 'map_reduce', 'distinct_rows',
-           'weighted_rows', 'map_rows', 'label_count', 'pair_counts', 'row_stats', 'source_stats_block']
+__all__ = ['SPARSE_SHARE', 'PAIRWISE_PRODUCTS', 'PAIR_LABELS', 'Workspace', 'scratch', 'indicators', 'dot', 'votes_per_class',
+           'sum_rtol', 'block_rows', 'reads_sparse', 'keeps_sparse', 'block_spans', 'block', 'blocks', 'is_dask',
+           'dask_rows', 'thread_pools', 'default_n_jobs', 'parallel', 'task_blocks', 'block_results', 'map_reduce',
+           'distinct_rows', 'weighted_rows', 'map_rows', 'label_count', 'pair_counts', 'row_stats',
+           'source_stats_block']
 
 # %% ../nbs/04_engine.ipynb #c14c5094
 class Workspace:
@@ -52,6 +53,11 @@ def dot(a, b):
     ("`a @ b`, by `np.dot` where both are dense: numpy's `@` holds the GIL on some small products (n x 100 by 100 x 2 "
      "in float32), so that two threads take as long as one; `np.dot` releases it (2.0x on two cores, measured).")
     return a @ b if sp.issparse(a) or sp.issparse(b) else np.dot(a, b)
+
+def votes_per_class(onehots) -> np.ndarray:
+    "(B, k): votes per class on each item of a block, from its indicators (one matrix-vector product per class)."
+    ones = np.ones(onehots[0].shape[1], np.float32)
+    return np.stack([dot(I, ones) for I in onehots], 1).astype(float)
 
 # %% ../nbs/04_engine.ipynb #f660ea02
 def sum_rtol(n_terms:int, dtype=np.float32) -> float:
@@ -293,7 +299,7 @@ def source_stats_block(block, ws, m:int, K:int):
      "overlapped and in conflict.")
     if sp.issparse(block) or K > PAIRWISE_PRODUCTS or m * K > PAIR_LABELS: return _vote_stats(block, m, K)
     onehots = indicators(block, K, ws)
-    per_label = np.stack([dot(I, np.ones(m, np.float32)) for I in onehots], 1)  # each row's votes for each label
+    per_label = votes_per_class(onehots)  # each row's votes for each label
     count, conflict = per_label.sum(1), (per_label > 0).sum(1) > 1
     multi = count > 1
     pairs = np.stack([dot(np.ones(block.shape[0], np.float32), I) for I in onehots], 1).astype(np.int64)  # (m, K)
