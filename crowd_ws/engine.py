@@ -19,11 +19,11 @@ from threadpoolctl import ThreadpoolController
 from .core import check_L, votes
 
 # %% auto #0
-__all__ = ['SPARSE_SHARE', 'PAIRWISE_PRODUCTS', 'PAIR_LABELS', 'Workspace', 'scratch', 'indicators', 'dot', 'votes_per_class',
-           'sum_rtol', 'block_rows', 'reads_sparse', 'keeps_sparse', 'block_spans', 'block', 'blocks', 'is_dask',
-           'dask_rows', 'thread_pools', 'default_n_jobs', 'parallel', 'task_blocks', 'block_results', 'map_reduce',
-           'distinct_rows', 'weighted_rows', 'map_rows', 'label_count', 'pair_counts', 'row_stats',
-           'source_stats_block']
+__all__ = ['SPARSE_SHARE', 'EXACT_ROWS', 'PAIRWISE_PRODUCTS', 'PAIR_LABELS', 'Workspace', 'scratch', 'indicators', 'dot',
+           'votes_per_class', 'sum_rtol', 'block_rows', 'reads_sparse', 'keeps_sparse', 'block_spans', 'block',
+           'blocks', 'is_dask', 'dask_rows', 'thread_pools', 'default_n_jobs', 'parallel', 'task_blocks',
+           'block_results', 'map_reduce', 'distinct_rows', 'weighted_rows', 'map_rows', 'label_count', 'pair_counts',
+           'row_stats', 'source_stats_block']
 
 # %% ../nbs/04_engine.ipynb #c14c5094
 class Workspace:
@@ -76,6 +76,8 @@ def block_rows(n_cols:int, budget:int=1 << 19) -> int:
 
 # a CSR L with fewer votes than this share of its cells stays sparse for `reads_sparse` block functions
 SPARSE_SHARE = 1 / 16
+# at most this many rows in a block: float32 counts of a block's rows (indicator sums, pair counts) are exact up to 2^24
+EXACT_ROWS = 1 << 24
 
 def reads_sparse(fn):
     ("Mark a block function that reads its block only through `indicators` or `vote_counts`: it takes CSR blocks as "
@@ -89,9 +91,10 @@ def keeps_sparse(L, fn) -> bool:
     return getattr(fn, "reads_sparse", False) and sp.issparse(L) and L.nnz < SPARSE_SHARE * L.shape[0] * L.shape[1]
 
 def block_spans(L, rows:int|None=None, sparse:bool=False) -> list:
-    ("The (start, stop) rows of L's blocks: `rows` each, else about 2^22 cells (dense), or 2^22 votes (`sparse`); "
-     "never dependent on threads.")
-    rows = rows or (max(256, (1 << 22) * L.shape[0] // max(L.nnz, 1)) if sparse else block_rows(L.shape[1]))
+    ("The (start, stop) rows of L's blocks: `rows` each, else about 2^19 cells (dense, `block_rows`), or 2^22 votes "
+     "and at most `EXACT_ROWS` rows (`sparse`); never dependent on threads.")
+    if not rows and sparse: rows = min(EXACT_ROWS, max(256, (1 << 22) * L.shape[0] // max(L.nnz, 1)))
+    rows = rows or block_rows(L.shape[1])
     return [(s, min(s + rows, L.shape[0])) for s in range(0, L.shape[0], rows)]
 
 def block(L, span, sparse:bool=False):
