@@ -12,7 +12,6 @@ from typing import Sequence
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 from tqdm.auto import tqdm
 
 from .core import ABSTAIN, plain_value, short_repr, to_sparse

@@ -11,10 +11,8 @@ import os
 import re
 import warnings
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
-import pandas as pd
 from fastcore.basics import patch
 
 from .analysis import Scorer, probs_to_preds

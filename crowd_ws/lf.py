@@ -6,12 +6,11 @@
 from __future__ import annotations
 
 import copy
-import functools
 import hashlib
 import inspect
 from collections import OrderedDict
 from types import SimpleNamespace
-from typing import Any, Callable, Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 import pandas as pd
