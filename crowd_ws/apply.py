@@ -249,8 +249,9 @@ class DaskLFApplier(PandasLFApplier):
             current = default_client()
         except (ImportError, ValueError): current = None
         bundle = _LFBundle(self.lfs, self.cardinality)
-        # on a cluster: a copy on every worker from the client, so that no worker has to pass the LFs on to another;
-        # else one key, shipped once per worker
+        # on a cluster: a copy on every worker from the client; Dask's memory manager may drop copies later (every 2 s
+        # by default), and a worker then passes the LFs on, pickling them while it applies them (without their
+        # preprocessors' memos, which it may be filling). Else one key, shipped once per worker
         bundle = current.scatter(bundle, broadcast=True, hash=False) if current is not None else dask.delayed(bundle,
             pure=True)
         parts = [da.from_delayed(dask.delayed(_label_partition)(p, bundle, fault_tolerant, dtype), (n, len(self.lfs)),

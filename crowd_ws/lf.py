@@ -146,6 +146,10 @@ class Preprocessor:
     def cache_clear(self): self._cache.clear()
     @property
     def cache_size(self) -> int: return len(self._cache)
+    def __getstate__(self):
+        # pickled (shipped to a worker, copied) with an empty memo: a memo is this process's own, can hold many large
+        # points, and another thread may be filling it while a worker pickles the LFs to pass them on
+        return {**self.__dict__, "_cache": OrderedDict()}
     def __repr__(self):
         return f"Preprocessor {self.name}, memoize={self.memoize}" + (f", pre={[p.name for p in self.pre]}" if self.pre else "")
 
