@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import inspect
+import threading
 from collections import OrderedDict
 from types import SimpleNamespace
 from typing import Callable, Sequence
@@ -109,6 +110,8 @@ def _set_field(x, name:str, v):
     if isinstance(x, (dict, pd.Series)): x[name] = v
     else: setattr(x, name, v)
 
+_MISSING = object()  # not in a memo
+
 class Preprocessor:
     ("A named map from a data point to an enriched one: `f(x) -> x`, or a subclass's `run(**fields) -> {field: value}` "
      "(Snorkel's form); memoizable.")
@@ -137,19 +140,23 @@ class Preprocessor:
         if f is None:
             self.field_names = dict(field_names) if field_names is not None else {p: p for p in inspect.signature(self.run).parameters}
             self.mapped_field_names = dict(mapped_field_names or {})
-        self._cache = OrderedDict()
+        self._cache, self._lock = OrderedDict(), threading.Lock()
 
     def run(self, **fields) -> dict|None:
         "Snorkel's form, for a subclass: some fields of the data point in (by `field_names`), new fields out as a dict."
         raise NotImplementedError
 
-    def cache_clear(self): self._cache.clear()
+    def cache_clear(self):
+        with self._lock: self._cache.clear()
     @property
     def cache_size(self) -> int: return len(self._cache)
     def __getstate__(self):
         # pickled (shipped to a worker, copied) with an empty memo: a memo is this process's own, can hold many large
         # points, and another thread may be filling it while a worker pickles the LFs to pass them on
-        return {**self.__dict__, "_cache": OrderedDict()}
+        return {k: v for k, v in self.__dict__.items() if k not in ("_cache", "_lock")}
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._cache, self._lock = OrderedDict(), threading.Lock()
     def __repr__(self):
         return f"Preprocessor {self.name}, memoize={self.memoize}" + (f", pre={[p.name for p in self.pre]}" if self.pre else "")
 
@@ -176,11 +183,17 @@ class Preprocessor:
     def __call__(self, x):
         if not self.memoize: return self._run(x)
         key = self.memoize_key(x)
-        if key in self._cache: self._cache.move_to_end(key)
-        else:
-            self._cache[key] = self._run(x)
-            if len(self._cache) > self.maxsize: self._cache.popitem(last=False)
-        return copy_point(self._cache[key])  # a copy: what a caller does to it never reaches the memo
+        # threads share the memo (a Dask worker's, the threaded scheduler): look up and store under a lock, so that
+        # another thread's eviction cannot come between; the preprocessing itself runs outside it
+        with self._lock:
+            out = self._cache.get(key, _MISSING)
+            if out is not _MISSING: self._cache.move_to_end(key)
+        if out is _MISSING:
+            out = self._run(x)
+            with self._lock:
+                self._cache[key] = out
+                if len(self._cache) > self.maxsize: self._cache.popitem(last=False)
+        return copy_point(out)  # a copy: what a caller does to it never reaches the memo
 
 LambdaPreprocessor = BasePreprocessor = Preprocessor  # Snorkel's names: the function form and the common base
 
