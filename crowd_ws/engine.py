@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import contextvars
 import functools
 import os
 import queue
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import scipy.sparse as sp
+import threadpoolctl
 from threadpoolctl import ThreadpoolController
 
 from .core import check_L, votes
@@ -21,9 +24,9 @@ from .core import check_L, votes
 # %% auto #0
 __all__ = ['SPARSE_SHARE', 'EXACT_ROWS', 'PAIRWISE_PRODUCTS', 'PAIR_LABELS', 'Workspace', 'scratch', 'indicators', 'dot',
            'votes_per_class', 'sum_rtol', 'block_rows', 'reads_sparse', 'keeps_sparse', 'block_spans', 'block',
-           'blocks', 'is_dask', 'dask_rows', 'thread_pools', 'default_n_jobs', 'parallel', 'task_blocks',
-           'block_results', 'map_reduce', 'distinct_rows', 'weighted_rows', 'map_rows', 'label_count', 'pair_counts',
-           'row_stats', 'source_stats_block']
+           'blocks', 'is_dask', 'dask_rows', 'thread_pools', 'default_n_jobs', 'parallel', 'one_blas_thread',
+           'task_blocks', 'block_results', 'map_reduce', 'distinct_rows', 'weighted_rows', 'map_rows', 'label_count',
+           'pair_counts', 'row_stats', 'source_stats_block']
 
 # %% ../nbs/04_engine.ipynb #c14c5094
 class Workspace:
@@ -121,9 +124,14 @@ def dask_rows(L):
 # %% ../nbs/04_engine.ipynb #ac4786d7
 def _add(a, b): return tuple(x + y for x, y in zip(a, b))
 
-_N_JOBS = [None]  # threads for the passes over L, set by `parallel`; None: `default_n_jobs()`
+# threads for the passes over L, set by `parallel` for the calling thread (or asyncio task); None: `default_n_jobs()`
+_N_JOBS = contextvars.ContextVar("crowd_ws_n_jobs", default=None)
 
 _POOLS = []
+# passes running on threads (the process's BLAS held to one thread meanwhile), the limits they found, and the threads
+# the BLAS allowed before
+_ONE_BLAS = {"passes": 0, "found": None, "threads": None}
+_ONE_BLAS_LOCK = threading.Lock()
 
 def thread_pools() -> ThreadpoolController:
     ("threadpoolctl's view of the thread pools of the libraries loaded (numpy's BLAS at least), made once: a fresh "
@@ -134,6 +142,8 @@ def thread_pools() -> ThreadpoolController:
 def default_n_jobs() -> int:
     ("Threads for a pass when none are set: as many as the BLAS may use (OMP_NUM_THREADS, threadpoolctl's limits), "
      "else the usable cores.")
+    with _ONE_BLAS_LOCK:  # while another thread's pass holds the BLAS to one thread: the number before
+        if _ONE_BLAS["passes"]: return _ONE_BLAS["threads"]
     blas = [lib.num_threads for lib in thread_pools().lib_controllers if lib.user_api == "blas"]
     if blas: return max(1, max(blas))
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
@@ -141,12 +151,51 @@ def default_n_jobs() -> int:
 @contextlib.contextmanager
 def parallel(n_jobs:int|None):
     ("Within this block, passes over an in-memory L run on `n_jobs` threads (None: `default_n_jobs()`); results are "
-     "the same for any number.")
+     "the same for any number. It holds for the calling thread (or asyncio task) alone.")
     if n_jobs is not None and (isinstance(n_jobs, bool) or not isinstance(n_jobs, (int, np.integer)) or n_jobs < 1):
         raise ValueError(f"n_jobs must be a whole number >= 1 (or None: as many as the BLAS may use), got {n_jobs!r}")
-    old, _N_JOBS[0] = _N_JOBS[0], n_jobs
+    token = _N_JOBS.set(n_jobs)
     try: yield
-    finally: _N_JOBS[0] = old
+    finally: _N_JOBS.reset(token)
+
+def _blas(shared:bool) -> list:
+    ("The BLAS libraries whose thread pool the whole process shares (OpenBLAS on pthreads, ...), or (`shared=False`) "
+     "those whose limits hold per thread (on OpenMP).")
+    return [lib for lib in thread_pools().lib_controllers
+            if lib.user_api == "blas" and (getattr(lib, "threading_layer", None) != "openmp") == shared]
+
+def _as_any_thread(change):
+    ("Run `change` (a change of BLAS limits) from this thread: threadpoolctl >= 3.8 lets one thread at a time change a "
+     "shared OpenBLAS pool and silently ignores the others, so take that role for the change and give it up after.")
+    clear = getattr(getattr(threadpoolctl, "OpenBLASController", None), "clear_controlling_thread", None)
+    if clear: clear(force=True)
+    try: return change()
+    finally:
+        if clear: clear(force=True)
+
+@contextlib.contextmanager
+def one_blas_thread():
+    ("The BLAS on one thread while a pass runs its blocks on threads. Passes may run at once (label models fitted in "
+     "several of the user's threads): the first limits the shared pools, the last gives back the limits the first "
+     "found; a per-thread (OpenMP) BLAS is limited in each worker by `_one_blas_thread_here`.")
+    with _ONE_BLAS_LOCK:
+        if not _ONE_BLAS["passes"]:
+            blas = [lib.num_threads for lib in thread_pools().lib_controllers if lib.user_api == "blas"]
+            _ONE_BLAS["threads"] = max(1, max(blas)) if blas else 1
+            _ONE_BLAS["found"] = [(lib, lib.num_threads) for lib in _blas(shared=True)]
+            _as_any_thread(lambda: [lib.set_num_threads(1) for lib, _ in _ONE_BLAS["found"]])
+        _ONE_BLAS["passes"] += 1
+    try: yield
+    finally:
+        with _ONE_BLAS_LOCK:
+            _ONE_BLAS["passes"] -= 1
+            if not _ONE_BLAS["passes"]:
+                _as_any_thread(lambda: [lib.set_num_threads(n) for lib, n in _ONE_BLAS["found"]])
+                _ONE_BLAS["found"] = None
+
+def _one_blas_thread_here():
+    "In a new worker thread: a BLAS whose limits are per thread (OpenMP) on one thread; the thread ends with its pool."
+    for lib in _blas(shared=False): lib.set_num_threads(1)
 
 def task_blocks(n_blocks:int) -> int:
     ("Blocks per task handed to a thread: 1 while there are few, up to 8 when there are many, so that the main thread "
@@ -157,7 +206,7 @@ def block_results(L, fn, args, weights=None, finish=None):
     ("`fn(block, ws, *args)` (with the block's `weights` as `w=`) for the blocks of an in-memory L, from up to n_jobs "
      "threads, in block order: yields each block's result, or with `finish` one `finish(spans, results)` per task "
      "(`task_blocks` consecutive blocks), run by the thread that made them.")
-    sparse, jobs = keeps_sparse(L, fn), _N_JOBS[0] or default_n_jobs()
+    sparse, jobs = keeps_sparse(L, fn), _N_JOBS.get() or default_n_jobs()
     spare = queue.SimpleQueue()  # one Workspace per thread: a block function returns fresh arrays, never its buffers
     for _ in range(jobs): spare.put(Workspace())
     def run(span):
@@ -178,7 +227,7 @@ def block_results(L, fn, args, weights=None, finish=None):
 
 def _on_threads(task, tasks, jobs:int):
     "Yield `task(t)` for `tasks` in order, from `jobs` threads with one BLAS thread each (numpy's dot frees the GIL)."
-    with ThreadPoolExecutor(jobs) as ex, thread_pools().limit(limits=1):
+    with ThreadPoolExecutor(jobs, initializer=_one_blas_thread_here) as ex, one_blas_thread():
         pending = collections.deque()
         for t in tasks:
             pending.append(ex.submit(task, t))
