@@ -202,6 +202,11 @@ class MuModel(BaseLabelModel):
     @property
     def class_balance_(self) -> np.ndarray: self._check_fitted(); return self._p
 
+    def __getstate__(self):
+        # pickled (multiprocessing, joblib, Dask) without the weak reference to L_train, which no pickle holds; the
+        # copy reports vote rates as a loaded model does: from an L it is given, else from mu
+        return {**self.__dict__, "_L_train": None}
+
     @property
     def confusions_(self) -> np.ndarray:
         "(m, k_true, k_vote): P(vote | Y = y, the source votes)."

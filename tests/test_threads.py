@@ -1,13 +1,18 @@
-"""Several of the user's threads at once: label models fitted side by side, a memoised preprocessor shared by threads."""
+"""Several of the user's threads or processes at once: label models fitted side by side, a memoised preprocessor shared
+by threads, fitted models pickled for another process."""
+import pickle
 import sys
 import threading
+import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
 from threadpoolctl import threadpool_info, threadpool_limits
 
+import crowd_ws.crowdkit  # noqa: F401  (registers its models too)
 from crowd_ws.apply import PandasLFApplier
+from crowd_ws.base import label_models
 from crowd_ws.data import make_crowd
 from crowd_ws.label_model import DawidSkene, LabelModel
 from crowd_ws.lf import labeling_function, preprocessor
@@ -69,3 +74,13 @@ def test_threaded_dask_scheduler_shares_a_memo():
     try: got = DaskLFApplier([rainy, sunny]).apply(dd.from_pandas(df, npartitions=8), scheduler="threads")
     finally: sys.setswitchinterval(switch)
     np.testing.assert_array_equal(got, expected)
+
+
+@pytest.mark.parametrize("name", sorted(label_models()))
+def test_fitted_models_pickle_for_another_process(name):
+    "multiprocessing, joblib and Dask pickle what they ship: a fitted model goes and predicts the same there."
+    L = make_crowd(2_000, 10, cardinality=2, seed=0).L
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # some models say which of their defaults do not suit this crowd
+        model = label_models()[name](2).fit(L)
+    np.testing.assert_array_equal(pickle.loads(pickle.dumps(model)).predict_proba(L), model.predict_proba(L))
