@@ -219,11 +219,15 @@ def block_results(L, fn, args, weights=None, finish=None):
     spans = block_spans(L, sparse=sparse)
     g = task_blocks(len(spans))
     tasks = [spans[i:i + g] for i in range(0, len(spans), g)]
-    if jobs == 1 or len(tasks) == 1: done = map(task, tasks)
-    else: done = _on_threads(task, tasks, jobs)
+    done = _here(task, tasks) if jobs == 1 or len(tasks) == 1 else _on_threads(task, tasks, jobs)
     for out in done:
         if finish is None: yield from out
         else: yield out
+
+def _here(task, tasks):
+    ("Yield `task(t)` for `tasks` in this thread, the BLAS on one thread as on the pool's: a product's sums depend on "
+     "how many threads share it (OpenBLAS splits long sums), so a pass gives the same numbers for any n_jobs.")
+    with one_blas_thread(): yield from map(task, tasks)
 
 def _on_threads(task, tasks, jobs:int):
     "Yield `task(t)` for `tasks` in order, from `jobs` threads with one BLAS thread each (numpy's dot frees the GIL)."
