@@ -175,9 +175,9 @@ def _as_any_thread(change):
 
 @contextlib.contextmanager
 def one_blas_thread():
-    ("The BLAS on one thread while a pass runs its blocks on threads. Passes may run at once (label models fitted in "
-     "several of the user's threads): the first limits the shared pools, the last gives back the limits the first "
-     "found; a per-thread (OpenMP) BLAS is limited in each worker by `_one_blas_thread_here`.")
+    ("The BLAS on one thread while a pass runs. Passes may run at once (label models fitted in several of the user's "
+     "threads): the first limits the shared pools, the last gives back the limits the first found; a per-thread "
+     "(OpenMP) BLAS is limited in each thread that runs blocks, by `_limit_per_thread_blas`.")
     with _ONE_BLAS_LOCK:
         if not _ONE_BLAS["passes"]:
             blas = [lib.num_threads for lib in thread_pools().lib_controllers if lib.user_api == "blas"]
@@ -193,9 +193,11 @@ def one_blas_thread():
                 _as_any_thread(lambda: [lib.set_num_threads(n) for lib, n in _ONE_BLAS["found"]])
                 _ONE_BLAS["found"] = None
 
-def _one_blas_thread_here():
-    "In a new worker thread: a BLAS whose limits are per thread (OpenMP) on one thread; the thread ends with its pool."
-    for lib in _blas(shared=False): lib.set_num_threads(1)
+def _limit_per_thread_blas() -> list:
+    "A BLAS whose limits hold per thread (OpenMP) on one thread in this thread; returns the limits it found."
+    found = [(lib, lib.num_threads) for lib in _blas(shared=False)]
+    for lib, _ in found: lib.set_num_threads(1)
+    return found
 
 def task_blocks(n_blocks:int) -> int:
     ("Blocks per task handed to a thread: 1 while there are few, up to 8 when there are many, so that the main thread "
@@ -227,11 +229,16 @@ def block_results(L, fn, args, weights=None, finish=None):
 def _here(task, tasks):
     ("Yield `task(t)` for `tasks` in this thread, the BLAS on one thread as on the pool's: a product's sums depend on "
      "how many threads share it (OpenBLAS splits long sums), so a pass gives the same numbers for any n_jobs.")
-    with one_blas_thread(): yield from map(task, tasks)
+    with one_blas_thread():
+        found = _limit_per_thread_blas()
+        try: yield from map(task, tasks)
+        finally:
+            for lib, n in found: lib.set_num_threads(n)
 
 def _on_threads(task, tasks, jobs:int):
     "Yield `task(t)` for `tasks` in order, from `jobs` threads with one BLAS thread each (numpy's dot frees the GIL)."
-    with ThreadPoolExecutor(jobs, initializer=_one_blas_thread_here) as ex, one_blas_thread():
+    # a pool's threads end with it: what `_limit_per_thread_blas` set there needs no giving back
+    with ThreadPoolExecutor(jobs, initializer=_limit_per_thread_blas) as ex, one_blas_thread():
         pending = collections.deque()
         for t in tasks:
             pending.append(ex.submit(task, t))
