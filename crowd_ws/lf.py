@@ -110,8 +110,6 @@ def _set_field(x, name:str, v):
     if isinstance(x, (dict, pd.Series)): x[name] = v
     else: setattr(x, name, v)
 
-_MISSING = object()  # not in a memo
-
 class Preprocessor:
     ("A named map from a data point to an enriched one: `f(x) -> x`, or a subclass's `run(**fields) -> {field: value}` "
      "(Snorkel's form); memoizable.")
@@ -126,8 +124,7 @@ class Preprocessor:
                  mapped_field_names:dict|None=None):
         if f is not None and not callable(f):
             raise TypeError(f"Preprocessor {name!r}: f must be a function f(x) -> x, got {type(f).__name__}"
-                            + ("; Snorkel's field_names go by keyword (field_names=...)" if isinstance(f,
-                                dict) else ""))
+                            + ("; Snorkel's field_names go by keyword (field_names=...)" if isinstance(f, dict) else ""))
         if f is None and type(self).run is Preprocessor.run:
             raise TypeError(f"Preprocessor {name!r} needs a function f(x) -> x, or a subclass that defines "
                             f"run(**fields)")
@@ -150,13 +147,10 @@ class Preprocessor:
         with self._lock: self._cache.clear()
     @property
     def cache_size(self) -> int: return len(self._cache)
-    def __getstate__(self):
-        # pickled (shipped to a worker, copied) with an empty memo: a memo is this process's own, can hold many large
-        # points, and another thread may be filling it while a worker pickles the LFs to pass them on
-        return {k: v for k, v in self.__dict__.items() if k not in ("_cache", "_lock")}
-    def __setstate__(self, state):
-        self.__dict__.update(state)
-        self._cache, self._lock = OrderedDict(), threading.Lock()
+    # pickled (shipped to a worker, copied) with an empty memo and a lock of its own: a memo is this process's own, can
+    # hold many large points, and another thread may be filling it while a worker pickles the LFs to pass them on
+    def __getstate__(self): return {k: v for k, v in self.__dict__.items() if k not in ("_cache", "_lock")}
+    def __setstate__(self, state): self.__dict__.update(state, _cache=OrderedDict(), _lock=threading.Lock())
     def __repr__(self):
         return f"Preprocessor {self.name}, memoize={self.memoize}" + (f", pre={[p.name for p in self.pre]}" if self.pre else "")
 
@@ -186,9 +180,9 @@ class Preprocessor:
         # threads share the memo (a Dask worker's, the threaded scheduler): look up and store under a lock, so that
         # another thread's eviction cannot come between; the preprocessing itself runs outside it
         with self._lock:
-            out = self._cache.get(key, _MISSING)
-            if out is not _MISSING: self._cache.move_to_end(key)
-        if out is _MISSING:
+            out = self._cache.get(key)  # never None in a memo: `_run` refuses None
+            if out is not None: self._cache.move_to_end(key)
+        if out is None:
             out = self._run(x)
             with self._lock:
                 self._cache[key] = out
@@ -201,8 +195,7 @@ LambdaPreprocessor = BasePreprocessor = Preprocessor  # Snorkel's names: the fun
 def _no_parens(name, deco:str):
     "Refuse a decorator used without parentheses (`@deco` instead of `@deco()`), as Snorkel does."
     if callable(name):
-        raise ValueError(f"@{deco} is missing parentheses: write @{deco}() above "
-                         f"{getattr(name, '__name__', 'the function')}")
+        raise ValueError(f"@{deco} is missing parentheses: write @{deco}() above {getattr(name, '__name__', 'the function')}")
 
 def preprocessor(name:str|None=None, pre:Sequence|None=None, memoize:bool=False, memoize_key:Callable|None=None,
                  maxsize:int=100_000):
@@ -240,8 +233,7 @@ class LabelingFunction:
         if not callable(f):
             raise TypeError(f"LF {name!r}: f must be a function of a data point, got {type(f).__name__}")
         if resources is not None and not isinstance(resources, dict):
-            raise TypeError(f"LF {name!r}: resources must be a dict of keyword arguments for f, got "
-                            f"{type(resources).__name__}")
+            raise TypeError(f"LF {name!r}: resources must be a dict of keyword arguments for f, got {type(resources).__name__}")
         self.name, self.f, self.resources = name, f, dict(resources or {})
         self.pre, self.cardinality = _check_pre(pre, f"LF {name!r}"), cardinality
 
@@ -263,9 +255,8 @@ def labeling_function(name:str|None=None, resources:dict|None=None, pre:Sequence
     "Decorator: turn `f(x, **resources)` into a `LabelingFunction` named after `f` unless `name` is given."
     _no_parens(name, "labeling_function")
     if pre is not None and preprocessors is not None: raise ValueError("give `pre` or `preprocessors`, not both")
-    def deco(f):
-        return LabelingFunction(name or f.__name__, f, resources, pre if pre is not None else preprocessors,
-                                cardinality)
+    pre = preprocessors if pre is None else pre
+    def deco(f): return LabelingFunction(name or f.__name__, f, resources, pre, cardinality)
     return deco
 
 # %% ../nbs/02_lf.ipynb #3597bbe4
@@ -287,8 +278,7 @@ class SpacyPreprocessor(Preprocessor):
     def __init__(self, text_field:str, doc_field:str, language="en_core_web_sm", disable:Sequence|None=None,
                  pre:Sequence|None=None, memoize:bool=False, memoize_key:Callable|None=None, gpu:bool=False):
         self.nlp = spacy_pipeline(language, disable, gpu)
-        super().__init__(f"SpacyPreprocessor_{text_field}_{doc_field}", pre=pre, memoize=memoize,
-                         memoize_key=memoize_key,
+        super().__init__(f"SpacyPreprocessor_{text_field}_{doc_field}", pre=pre, memoize=memoize, memoize_key=memoize_key,
                          field_names={text_field: "text"}, mapped_field_names={"doc": doc_field})
     def run(self, text) -> dict: return {"doc": self.nlp(text)}
 

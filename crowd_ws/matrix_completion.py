@@ -202,10 +202,8 @@ class MuModel(BaseLabelModel):
     @property
     def class_balance_(self) -> np.ndarray: self._check_fitted(); return self._p
 
-    def __getstate__(self):
-        # pickled (multiprocessing, joblib, Dask) without the weak reference to L_train, which no pickle holds; the
-        # copy reports vote rates as a loaded model does: from an L it is given, else from mu
-        return {**self.__dict__, "_L_train": None}
+    # pickled (joblib, Dask) without the weak reference to L_train, which no pickle holds: vote rates as a loaded model's
+    def __getstate__(self): return {**self.__dict__, "_L_train": None}
 
     @property
     def confusions_(self) -> np.ndarray:
@@ -362,9 +360,8 @@ def fit(self:MatrixCompletion, L_train, Y_dev=None, class_balance=None, n_epochs
         lr_scheduler:str="constant", lr_scheduler_config:dict|None=None, optimizer_config:dict|None=None):
     "Fit mu on L_train by matrix completion with Snorkel's training options, each of which acts; returns self."
     return self._fit_prepared(prepare_L(L_train, self.cardinality, what="L_train", train=True), L_train, Y_dev,
-                              class_balance, n_epochs, lr,
-                              l2, optimizer, seed, log_freq, progress_bar, prec_init, momentum, em_steps, mu_eps,
-                              lr_scheduler, lr_scheduler_config, optimizer_config)
+                              class_balance, n_epochs, lr, l2, optimizer, seed, log_freq, progress_bar, prec_init,
+                              momentum, em_steps, mu_eps, lr_scheduler, lr_scheduler_config, optimizer_config)
 
 @patch
 def _fit_prepared(self:MatrixCompletion, L_train, L_in, Y_dev, class_balance, n_epochs, lr, l2, optimizer, seed,
@@ -387,8 +384,7 @@ def _fit_prepared(self:MatrixCompletion, L_train, L_in, Y_dev, class_balance, n_
         c for c in (lr_scheduler_config or {}) if c.endswith("_config") and c != f"{lr_scheduler}_config"]
     if other:
         warnings.warn(f"{other} configure another optimizer or schedule than {optimizer!r} / {lr_scheduler!r}: they "
-                      f"change nothing",
-                            stacklevel=3)
+                      f"change nothing", stacklevel=3)
     fit_p = class_balance is None and Y_dev is None
     p = resolve_class_balance(k, class_balance, Y_dev)
     self.class_balance_from_ = "votes" if fit_p else "class_balance" if class_balance is not None else "Y_dev"
@@ -398,8 +394,7 @@ def _fit_prepared(self:MatrixCompletion, L_train, L_in, Y_dev, class_balance, n_
     mu, self._p = self._fit_mc(L_train, p, fit_p, n_epochs, lr, l2, optimizer, seed, log_freq, progress_bar,
                                prec_init, momentum, em_steps, lr_scheduler, lr_scheduler_config, optimizer_config)
     self._mu = mu if mu_eps is None else np.clip(mu, mu_eps, 1 - mu_eps)
-    # vote rates: from L_train when first asked for
-    self._mu_p, self._cover, self._L_train = self._p, None, weak_ref(L_in)
+    self._mu_p, self._cover, self._L_train = self._p, None, weak_ref(L_in)  # vote rates: from L_train when asked
     self.fitted_ = True
     self._log("Finished Training")
     return self
