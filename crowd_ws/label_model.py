@@ -55,10 +55,19 @@ def estimators() -> dict:
 ESTIMATORS = tuple(estimators())  # those defined by the time this module loads (a later one: `estimators()`)
 SELECT = ESTIMATORS[:4]  # the candidates of estimator="select", in order of preference
 
+def _quiet(kw:dict) -> dict:
+    ("Matrix completion's options for a candidate's fit, less those that change nothing and would warn again for each "
+     "(the fit that is kept warns once); so no candidate needs the warnings filter, which every thread shares.")
+    if not kw: return kw
+    opt, sched, cfg = kw["optimizer"], kw["lr_scheduler"], kw["lr_scheduler_config"] or {}
+    return {**kw, "log_freq": 10, "momentum": kw["momentum"] if opt == "sgd" else 0.9,
+            "optimizer_config": {c: v for c, v in (kw["optimizer_config"] or {}).items() if c == f"{opt}_config"},
+            "lr_scheduler_config": {c: v for c, v in cfg.items() if not c.endswith("_config") or c == f"{sched}_config"}}
+
 def _candidate(L, k:int, name:str, p, seed:int, fit_kw:dict):
     "(log p, log theta (k_vote, m, k_true)) of one candidate fitted on L; p (fixed class balance) or None."
     if name == "mc":
-        mc = MatrixCompletion(k).fit(L, class_balance=p, seed=seed, **fit_kw)
+        mc = MatrixCompletion(k).fit(L, class_balance=p, seed=seed, **_quiet(fit_kw))
         return np.log(mc._p), log_mu(mc._mu, k)
     ds = estimators()[name](k).fit(L)
     return (ds._log_prior if p is None else np.log(p)), ds._log_theta
@@ -73,8 +82,7 @@ def choose_estimator(L, k:int, p=None, seed:int=0, folds:int=3, max_items:int=20
     lls = {}
     for name in candidates:
         ll = []
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+        with np.errstate(all="ignore"):  # this thread's alone, unlike warnings filters
             for f in range(folds):
                 lp, lt = _candidate(L[rows[fold != f]], k, name, p, seed, fit_kw or {})
                 ll.append(heldout_vote_ll(L[rows[fold == f]], lp, lt))
@@ -243,11 +251,9 @@ def _check_fit_settings(m:int, k:int, n_epochs, lr, l2, log_freq, prec_init, mom
     prec = check_mc_settings(m, k, n_epochs, lr, l2, log_freq, prec_init, momentum, em_steps, costly=estimator == "mc")
     if estimator in ("auto", "hierarchical") and _eb_lgamma(m, k) > _MAX_LGAMMA:
         raise ValueError(f"LabelModel(estimator={estimator!r}) with {m} sources and {k} classes may need "
-                         f"{_eb_lgamma(m, k):.1e} "
-                         f"log-gamma evaluations for its hierarchical prior (they grow as sources x classes^2, "
-                         f"sources capped at "
-                         f"{EB_SOURCES}); use DawidSkene({k}) or MajorityLabelVoter({k}), whose cost grows with the "
-                         f"number of votes")
+                         f"{_eb_lgamma(m, k):.1e} log-gamma evaluations for its hierarchical prior (they grow as sources "
+                         f"x classes^2, sources capped at {EB_SOURCES}); use DawidSkene({k}) or MajorityLabelVoter({k}), "
+                         f"whose cost grows with the number of votes")
     return prec
 
 # %% ../nbs/12_label_model.ipynb #4d605e68
@@ -269,8 +275,7 @@ def _choose(self:LabelModel, L, p, seed:int, mc_kw:dict, L_dev=None, Y_dev=None)
         L_dev, Y = prepare_L(L_dev, k, m, what="L_dev"), check_Y(Y_dev, cardinality=k)
         if len(Y) != L_dev.shape[0]: raise ValueError(f"L_dev has {L_dev.shape[0]} rows but Y_dev has {len(Y)}")
         right, fitted = {}, {}
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+        with np.errstate(all="ignore"):
             for name in ["auto"] + [e for e in estimators() if cheap or e != "mc"]:
                 fitted[name] = fit_members(L, k, name, p, seed, mc_kw)
                 f = fitted[name]
@@ -334,8 +339,7 @@ def fit(self:LabelModel, L_train, Y_dev=None, class_balance=None, n_epochs:int=1
         unused = [k for k, v in passed.items() if not (v is defaults[k].default or (type(v) is type(defaults[k].default) and v == defaults[k].default))]
         if unused:
             warnings.warn(f"LabelModel fitted {self.estimator_!r}, which does not use {unused}: these are matrix "
-                          f"completion's "
-                                 "training options (estimator='mc'); they change nothing here", stacklevel=2)
+                          "completion's training options (estimator='mc'); they change nothing here", stacklevel=2)
     if self.estimator_ == "mc":
         mc = MatrixCompletion(k, self.verbose)._fit_prepared(  # L_train is checked already
             L_train, L_in, Y_dev, class_balance, n_epochs, lr, l2, optimizer, seed, log_freq, progress_bar, prec_init,
@@ -356,9 +360,8 @@ def fit(self:LabelModel, L_train, Y_dev=None, class_balance=None, n_epochs:int=1
                       "the class balance cannot be told apart from); pass class_balance or Y_dev to set it")
         if self.estimator_ == "auto" and not len(self._vote_weights):
             self._log(f"committee: {', '.join(self.members_)} with the rates of their first M-step (most votes come "
-                      f"from sources that vote "
-                      "one class only, as labelling functions do; they start from the majority vote, which is not "
-                      "averaged in again)")
+                      "from sources that vote one class only, as labelling functions do; they start from the majority "
+                      "vote, which is not averaged in again)")
         self._p = np.exp(self._log_priors).mean(0)
         # what it reports describes what it predicts
         self._mu, self._mu_p = posterior_mu(L_train, k, self._log_priors, self._log_thetas, self._vote_weights)

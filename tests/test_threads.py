@@ -3,6 +3,7 @@ by threads, fitted models pickled for another process."""
 import pickle
 import sys
 import threading
+import time
 import warnings
 
 import numpy as np
@@ -74,6 +75,26 @@ def test_threaded_dask_scheduler_shares_a_memo():
     try: got = DaskLFApplier([rainy, sunny]).apply(dd.from_pandas(df, npartitions=8), scheduler="threads")
     finally: sys.setswitchinterval(switch)
     np.testing.assert_array_equal(got, expected)
+
+
+def test_choosing_an_estimator_leaves_other_threads_warnings_alone():
+    ("estimator='select' and the choice by dev labels fit many candidates; none may silence warnings meanwhile (Python's "
+     "warnings filters are the whole process's: another thread's warnings were lost while candidates were fitted)")
+    c = make_crowd(20_000, 10, cardinality=2, seed=5)
+    stop, said = threading.Event(), []
+    def chatter():
+        while not stop.is_set():
+            warnings.warn("from another thread", UserWarning); said.append(1); time.sleep(0.001)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        other = threading.Thread(target=chatter); other.start()
+        try:
+            LabelModel(2, estimator="select").fit(c.L, log_freq=5)  # matrix completion among the candidates
+            LabelModel(2).fit(c.L, Y_dev=c.y[:500], L_dev=c.L[:500])
+        finally: stop.set(); other.join()
+    assert len(said) > 10 and sum(str(w.message) == "from another thread" for w in caught) == len(said)
+    # the options that change nothing are still said, once, for the model kept
+    assert sum("log_freq" in str(w.message) for w in caught) == 1
 
 
 @pytest.mark.parametrize("name", sorted(label_models()))
