@@ -139,14 +139,18 @@ def thread_pools() -> ThreadpoolController:
     if not _POOLS: _POOLS.append(ThreadpoolController())
     return _POOLS[0]
 
-def default_n_jobs() -> int:
-    ("Threads for a pass when none are set: as many as the BLAS may use (OMP_NUM_THREADS, threadpoolctl's limits), "
-     "else the usable cores.")
-    with _ONE_BLAS_LOCK:  # while another thread's pass holds the BLAS to one thread: the number before
-        if _ONE_BLAS["passes"]: return _ONE_BLAS["threads"]
+def _n_jobs_now() -> int:
+    "As many threads as the BLAS may use now (OMP_NUM_THREADS, threadpoolctl's limits), else the usable cores."
     blas = [lib.num_threads for lib in thread_pools().lib_controllers if lib.user_api == "blas"]
     if blas: return max(1, max(blas))
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+def default_n_jobs() -> int:
+    ("Threads for a pass when none are set: as many as the BLAS may use (OMP_NUM_THREADS, threadpoolctl's limits), "
+     "else the usable cores; while passes hold the BLAS to one thread, the number from before.")
+    with _ONE_BLAS_LOCK:
+        if _ONE_BLAS["passes"]: return _ONE_BLAS["threads"]
+    return _n_jobs_now()
 
 @contextlib.contextmanager
 def parallel(n_jobs:int|None):
@@ -180,8 +184,7 @@ def one_blas_thread():
      "(OpenMP) BLAS is limited in each thread that runs blocks, by `_limit_per_thread_blas`.")
     with _ONE_BLAS_LOCK:
         if not _ONE_BLAS["passes"]:
-            blas = [lib.num_threads for lib in thread_pools().lib_controllers if lib.user_api == "blas"]
-            _ONE_BLAS["threads"] = max(1, max(blas)) if blas else 1
+            _ONE_BLAS["threads"] = _n_jobs_now()
             _ONE_BLAS["found"] = [(lib, lib.num_threads) for lib in _blas(shared=True)]
             _as_any_thread(lambda: [lib.set_num_threads(1) for lib, _ in _ONE_BLAS["found"]])
         _ONE_BLAS["passes"] += 1
