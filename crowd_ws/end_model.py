@@ -5,6 +5,7 @@
 # %% ../nbs/13_end_model.ipynb #bdfd86b7
 from __future__ import annotations
 
+import copy
 import hashlib
 import importlib.util
 import os
@@ -283,9 +284,9 @@ class SoftLabelClassifier(_EndModel):
         n, k = Y.shape
         w = Y.ravel()
         keep = w > 1e-8
-        self.k_ = k
-        self.model_ = LogisticRegression(C=self.C, max_iter=self.max_iter)
-        self.model_.fit(np.repeat(X, k, 0)[keep], np.tile(np.arange(k), n)[keep], sample_weight=w[keep])
+        model = LogisticRegression(C=self.C, max_iter=self.max_iter)
+        model.fit(np.repeat(X, k, 0)[keep], np.tile(np.arange(k), n)[keep], sample_weight=w[keep])
+        self.k_, self.model_ = k, model  # only now: a fit that fails leaves the model as it was
         return self
 
     def predict_proba(self, X) -> np.ndarray:
@@ -339,20 +340,22 @@ def fit(self:TransformerClassifier, texts, Y, L=None, drop_unlabeled:bool=True, 
     keep = _train_rows(Y, L, drop_unlabeled)
     texts, Y = [t for t, k in zip(texts, keep) if k], _one_hot(Y[keep], cardinality)
     torch.manual_seed(self.seed)
-    self.tok_ = AutoTokenizer.from_pretrained(self.model_name)
-    self.encoder_ = AutoModel.from_pretrained(self.model_name).to(self.device)
-    self.head_ = torch.nn.Linear(self.encoder_.config.hidden_size, Y.shape[1]).to(self.device)
-    opt = torch.optim.AdamW(self._trainable(), lr=self.lr, weight_decay=self.weight_decay)
+    new = copy.copy(self)  # trained apart: a fit that fails or is interrupted (Ctrl-C) leaves this model as it was
+    new.tok_ = AutoTokenizer.from_pretrained(self.model_name)
+    new.encoder_ = AutoModel.from_pretrained(self.model_name).to(self.device)
+    new.head_ = torch.nn.Linear(new.encoder_.config.hidden_size, Y.shape[1]).to(self.device)
+    opt = torch.optim.AdamW(new._trainable(), lr=self.lr, weight_decay=self.weight_decay)
     q, g = torch.tensor(Y, dtype=torch.float32, device=self.device), torch.Generator().manual_seed(self.seed)
-    self.encoder_.train()
+    new.encoder_.train()
     for _ in tqdm(range(self.epochs), disable=not self.progress_bar, desc="Fine-tuning"):
         perm = torch.randperm(len(texts), generator=g)
         for s in range(0, len(texts), self.batch_size):
             idx = perm[s:s + self.batch_size]
-            z = self.head_(self._embed([texts[i] for i in idx]))
+            z = new.head_(new._embed([texts[i] for i in idx]))
             loss = -(q[idx] * torch.log_softmax(z, 1)).sum(1).mean()
             opt.zero_grad(); loss.backward(); opt.step()
-    self.encoder_.eval()
+    new.encoder_.eval()
+    self.__dict__.update(new.__dict__)
     return self
 
 # %% ../nbs/13_end_model.ipynb #d5e5d5ea
