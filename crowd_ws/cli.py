@@ -101,6 +101,9 @@ def _exit_on_sigterm():
     try: yield
     finally: signal.signal(signal.SIGTERM, old)
 
+def _show_warning(message, category, filename, lineno, file=None, line=None):
+    print(f"crowd_ws aggregate: warning: {message}", file=sys.stderr if file is None else file)
+
 @call_parse
 def aggregate(answers:Param("CSV of answers, one row per answer", str),
               out:Param("where to write the labels CSV (item, label, confidence)", str)="labels.csv",
@@ -115,6 +118,7 @@ def aggregate(answers:Param("CSV of answers, one row per answer", str),
     try:
         with warnings.catch_warnings(), _exit_on_sigterm():
             warnings.simplefilter("ignore" if quiet else "default")
+            warnings.showwarning = _show_warning  # as the command's own messages, without Python's file and line
             res = aggregate_answers(answers, out, model, item_col, worker_col, label_col, probs, workers,
                                     progress=not quiet)
     except MemoryError:
