@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import inspect
+import warnings
 
 from typing import Sequence
 
@@ -97,10 +98,16 @@ def _right_wrong_block(block, ws, m:int, K:int, w=None):
     voted = sum(dot((w != ABSTAIN).astype(np.float32), I) for I in onehots)
     return right.astype(float), (voted - right).astype(float)
 
+def _gold(Y, n:int, k:int|None=None) -> np.ndarray:
+    "Gold labels checked as `check_Y` does, with at least one known (all -1 would score every LF 0: an error)."
+    Y = check_Y(Y, n, cardinality=k)
+    if n and not (Y != ABSTAIN).any(): raise ValueError(f"Y has no gold labels: all {n} entries are -1 (unknown)")
+    return Y
+
 @patch
 def _correct_incorrect(self:LFAnalysis, Y):
     "Per LF: votes equal to Y, and votes different from Y, on items with Y != -1."
-    Y = check_Y(Y, self.n)
+    Y = _gold(Y, self.n)
     right, wrong = map_reduce(self.L, None, _right_wrong_block, self.m, self._K, weights=Y) or (np.zeros(self.m),) * 2
     return right.astype(int), wrong.astype(int)
 
@@ -124,7 +131,7 @@ def _vote_gold_block(block, ws, m:int, k:int, w=None):
 @patch
 def lf_empirical_probs(self:LFAnalysis, Y, k:int) -> np.ndarray:
     "(m, k + 1, k): P(LF j outputs v | Y = y) on items with gold Y, abstain (v = -1) in row 0."
-    Y = check_Y(Y, self.n, cardinality=k)
+    Y = _gold(Y, self.n, k)
     if self._K > k: raise ValueError(f"L holds votes >= k = {k}")
     per_class = np.bincount(Y[Y != ABSTAIN], minlength=k).astype(float)
     P = np.zeros((self.m, k + 1, k))
@@ -193,7 +200,14 @@ def _sha1_int(i:int) -> int:
     return int(hashlib.sha1(str(int(i)).encode()).hexdigest(), 16)
 
 def probs_to_preds(probs, tie_break_policy:str="random", tol:float=1e-5, seed:int|None=0) -> np.ndarray:
-    "Hard labels from an (n, k) probability array, breaking ties by `tie_break_policy`."
+    ("Hard labels from an (n, k) probability array, breaking ties by `tie_break_policy`: 'random' (Snorkel's: a fixed "
+     "hash of the row number), 'true-random' (drawn with `seed`; None: unseeded) or 'abstain' (-1).")
+    if tie_break_policy not in ("random", "true-random", "abstain"):  # checked whether or not there are ties
+        raise ValueError(f"tie_break_policy not recognized: {tie_break_policy!r}; use 'random', 'true-random' or "
+                         f"'abstain'")
+    if seed not in (0, None) and tie_break_policy != "true-random":
+        warnings.warn(f"seed={seed!r} changes nothing with tie_break_policy={tie_break_policy!r}: only 'true-random' "
+                      "draws its ties", stacklevel=2)
     probs = np.asarray(probs, float)
     if probs.ndim != 2 or probs.shape[1] < 2:
         raise ValueError(f"probs must have probabilities for at least 2 classes, an (n, k) array with k >= 2; got "
@@ -205,15 +219,12 @@ def probs_to_preds(probs, tie_break_policy:str="random", tol:float=1e-5, seed:in
     multi = np.flatnonzero(n_tied > 1)
     if len(multi):
         if tie_break_policy == "abstain": preds[multi] = ABSTAIN
-        elif tie_break_policy in ("random", "true-random"):
+        else:
             pick = (np.array([_sha1_int(i) % int(t) for i, t in zip(multi,
                                                                     n_tied[multi])]) if tie_break_policy == "random"
                     else np.random.default_rng(seed).integers(0, n_tied[multi]))
             cum = np.cumsum(tied[multi], 1)
             preds[multi] = (cum <= pick[:, None]).sum(1)
-        else:
-            raise ValueError(f"tie_break_policy not recognized: {tie_break_policy!r}; use 'random', 'true-random' or "
-                             f"'abstain'")
     return preds.astype(np.int64)
 
 # %% ../nbs/05_analysis.ipynb #beb85495
