@@ -352,13 +352,13 @@ def fit(self:LabelModel, L_train, Y_dev=None, class_balance=None, n_epochs:int=1
             L_train, k, self.estimator_, None if fit_p else p, seed, mc_kw, getattr(self, "members", COMMITTEE),
             progress_bar)
         voted = source_votes(L_train, k) if voted is None else voted
-        # the class balance cannot be learned from these votes
-        if fit_p and mostly_one_sided(sided := sided_sources(lt_mu), voted):
+        lfs = mostly_one_sided(sided := sided_sources(lt_mu), voted)  # labelling functions, not a crowd
+        if fit_p and lfs:  # the class balance cannot be learned from these votes
             self._log_priors, self.class_balance_from_ = np.full_like(self._log_priors, -np.log(k)), "uniform"
             self._log(f"class balance: uniform ({sided_share(sided, voted):.0%} of the votes come from sources that "
                       f"vote one class only, whose firing rates "
                       "the class balance cannot be told apart from); pass class_balance or Y_dev to set it")
-        if self.estimator_ == "auto" and not len(self._vote_weights):
+        if self.estimator_ == "auto" and lfs:
             self._log(f"committee: {', '.join(self.members_)} with the rates of their first M-step (most votes come "
                       "from sources that vote one class only, as labelling functions do; they start from the majority "
                       "vote, which is not averaged in again)")

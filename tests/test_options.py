@@ -70,3 +70,18 @@ def test_every_setting_acts_or_says_so(cls, option, capfd, caplog):
         return
     capfd.readouterr()
     assert _acts(cls, {option: value}, {}, option, capfd), f"{cls.__name__}({option}={value!r}) changes nothing and says nothing"
+
+
+def test_verbose_log_names_the_committee_that_was_fitted(caplog):
+    "The log says the committee kept its first M-step (labelling functions) only where it did; a crowd's is refined by EM."
+    from crowd_ws.label_model import LabelModel
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 2000)
+    crowd = np.where(rng.random((2000, 6)) < 0.8, y[:, None], 1 - y[:, None])  # errors alike in both classes: symmetric
+    lfs = np.where(rng.random((2000, 6)) < np.where(y[:, None] == np.arange(6) % 2, 0.4, 0.05), np.arange(6) % 2, -1)
+    for L_c, one_sided in ((crowd, False), (lfs, True)):
+        caplog.clear()
+        with caplog.at_level(logging.INFO, logger="crowd_ws"): m = LabelModel(2, verbose=True).fit(L_c)
+        said = [r.getMessage() for r in caplog.records if r.getMessage().startswith("committee:")]
+        assert len(said) == one_sided, (m.members_, said)
+        assert (m.class_balance_from_ == "uniform") == one_sided
