@@ -286,8 +286,8 @@ def _choose(self:LabelModel, L, p, seed:int, mc_kw:dict, L_dev=None, Y_dev=None)
         # mc is refitted with its own options
         return best, {"dev_accuracy": dev}, (None if best == "mc" else fitted[best])
     if self.estimator == "auto":
-        self._log("estimator: auto (the mean posterior of Dawid-Skene, hierarchical Dawid-Skene and MACE, and on a "
-                  "crowd of Wawa and majority vote)"); return "auto", {}, None
+        self._log("estimator: auto (the mean posterior of a committee of Dawid-Skene models, and on some crowds of Wawa "
+                  "and majority vote: its members are named once fitted)"); return "auto", {}, None
     pick, scores = choose_estimator(L, k, p, seed, candidates=SELECT if cheap else SELECT[1:], fit_kw=mc_kw)
     self._log(f"estimator: {pick} (held-out log-likelihood per vote: " + ", ".join(f"{e} {v:.4f}" for e,
         v in scores.items()) + ")")
@@ -356,12 +356,12 @@ def fit(self:LabelModel, L_train, Y_dev=None, class_balance=None, n_epochs:int=1
         if fit_p and lfs:  # the class balance cannot be learned from these votes
             self._log_priors, self.class_balance_from_ = np.full_like(self._log_priors, -np.log(k)), "uniform"
             self._log(f"class balance: uniform ({sided_share(sided, voted):.0%} of the votes come from sources that "
-                      f"vote one class only, whose firing rates "
-                      "the class balance cannot be told apart from); pass class_balance or Y_dev to set it")
-        if self.estimator_ == "auto" and lfs:
-            self._log(f"committee: {', '.join(self.members_)} with the rates of their first M-step (most votes come "
-                      "from sources that vote one class only, as labelling functions do; they start from the majority "
-                      "vote, which is not averaged in again)")
+                      "vote one class only, whose firing rates the class balance cannot be told apart from); pass "
+                      "class_balance or Y_dev to set it")
+        if self.estimator_ == "auto":  # the members fitted, and how
+            self._log(f"committee: {', '.join(self.members_)} " + ("with the rates of their first M-step (most votes "
+                      "come from sources that vote one class only, as labelling functions do; they start from the "
+                      "majority vote, which is not averaged in again)" if lfs else "(the Dawid-Skene members fitted by EM)"))
         self._p = np.exp(self._log_priors).mean(0)
         # what it reports describes what it predicts
         self._mu, self._mu_p = posterior_mu(L_train, k, self._log_priors, self._log_thetas, self._vote_weights)

@@ -83,5 +83,6 @@ def test_verbose_log_names_the_committee_that_was_fitted(caplog):
         caplog.clear()
         with caplog.at_level(logging.INFO, logger="crowd_ws"): m = LabelModel(2, verbose=True).fit(L_c)
         said = [r.getMessage() for r in caplog.records if r.getMessage().startswith("committee:")]
-        assert len(said) == one_sided, (m.members_, said)
+        assert len(said) == 1 and said[0].startswith(f"committee: {', '.join(m.members_)} "), said
+        assert ("first M-step" in said[0]) == one_sided and ("fitted by EM" in said[0]) != one_sided, said
         assert (m.class_balance_from_ == "uniform") == one_sided
