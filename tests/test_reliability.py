@@ -18,7 +18,7 @@ from crowd_ws.analysis import LFAnalysis, metric_score
 from crowd_ws.apply import DaskLFApplier, PandasLFApplier
 from crowd_ws.core import check_L
 from crowd_ws.data import WEATHER_FILES, download, load_data, read_table, weather_files
-from crowd_ws.end_model import SoftLabelClassifier, TextEncoder, TransformerClassifier, default_encoder_path
+from crowd_ws.end_model import SoftLabelClassifier, TextEncoder, TransformerClassifier
 from crowd_ws.label_model import GLAD, DawidSkene, LabelModel, MajorityClassVoter, MajorityLabelVoter, Wawa
 from crowd_ws.lf import DataPoint, crowd_label_matrix, labeling_function, preprocessor
 from crowd_ws.utils import generate_simple_label_matrix
@@ -221,7 +221,7 @@ def _edit(path, out, **changes):
 def test_10_validated_on_load(tmp_path):
     path = LabelModel(2).fit(_L(), seed=0).save(tmp_path / "lm.npz")
     with np.load(path) as z:
-        mu, p = z["_mu"], z["_p"]
+        mu = z["_mu"]
     nan_mu = mu.copy()
     nan_mu[0, 0] = np.nan
     cases = [(dict(_mu=nan_mu), "non-finite"), (dict(_p=np.array([0.0, 1.0])), "class balance"),

@@ -9,7 +9,6 @@ beside the size of its CSV. The answers are generated with a fixed seed into tes
 import argparse
 import datetime
 import platform
-import resource
 import subprocess
 import sys
 import time

@@ -114,7 +114,7 @@ def report_split(res):
     sets, t = res["sets"], res["table"]
     acc = lambda d, m: t[d].get(m, {}).get("accuracy")
     cell = lambda d, m: f"{acc(d, m):.3f}" if acc(d, m) is not None else t[d].get(m, {}).get("error", "-")
-    lines = [f"## 1b. Robustness: many workers with a few answers each", "",
+    lines = ["## 1b. Robustness: many workers with a few answers each", "",
              f"The crowd sets again, with every worker's answers dealt at random (seed 0) to new workers of at most {SPLIT} "
              "answers each: the same votes and gold, but thousands of workers whose confusions cannot be learned one by one "
              "(the first failure mode of issue #12, on real votes). Majority vote does not change; per-worker models "
