@@ -210,7 +210,7 @@ def _check_predicts(model, path):
     if m == 0: return
     k = model.cardinality
     probe = np.repeat(np.arange(-1, k), max(m, 1)).reshape(k + 1, -1)[:, :m]
-    P = np.asarray(model.predict_proba(probe))
+    with np.errstate(all="ignore"): P = np.asarray(model.predict_proba(probe))  # damage is told below, not warned of
     if not (np.isfinite(P).all() and (P >= 0).all() and np.allclose(P.sum(1), 1)):
         raise ValueError(f"{path}: its parameters give probabilities that are not finite or do not sum to 1 (the file "
                          f"is damaged or was edited)")

@@ -102,9 +102,9 @@ class Confusion:
 
     def log_rows(self, conf, vb:bool) -> np.ndarray:
         "log theta from the rows: normalised, or (`vb`) E[log theta] under each row's Dirichlet posterior."
-        tot = conf.sum(0, keepdims=True)
-        conf = np.where(tot > 0, conf, 1.0)  # a true class with no counts at all (smoothing=0): uniform rows, not 0/0
-        return digamma(conf) - digamma(conf.sum(0, keepdims=True)) if vb else np.log(conf / conf.sum(0, keepdims=True))
+        conf = np.where(conf.sum(0, keepdims=True) > 0, conf, 1.0)  # a class with no counts at all: uniform, not 0/0
+        norm = conf / conf.sum(0, keepdims=True)  # an unseen vote (smoothing=0): PROB_FLOOR, as ds_params, no log(0)
+        return digamma(conf) - digamma(conf.sum(0, keepdims=True)) if vb else np.log(np.maximum(norm, PROB_FLOOR))
 
     def sided_errors(self, n, N, own, beta, smoothing:float):
         "One-sided sources' rates (m_sided, k_true) on the other classes; None: per class, as counted."
@@ -121,7 +121,7 @@ def sided_rates(counts, sums, sided, confusion:Confusion, smoothing:float) -> np
         keepdims=True) + (k + 1) * smoothing)
     err = confusion.sided_errors(n, N, own, beta, smoothing)
     if err is not None: rates[c, np.arange(len(c))] = np.where(own, rates[c, np.arange(len(c))], err)
-    return np.log(rates)
+    return np.log(np.maximum(rates, PROB_FLOOR))  # a rate never seen (smoothing=0): the floor ds_params keeps
 
 def ds_params(counts, sums, smoothing:float, sided=None, confusion:Confusion|None=None, vb:bool=False,
               prior=None,  # a fixed class balance (k,); None: estimated

@@ -105,6 +105,7 @@ with _exit_on_sigterm(): write_files_atomic({{Path({str(tmp_path / "labels.csv")
     assert (tmp_path / "labels.csv").read_text() == "old\n"
 
 
+@pytest.mark.filterwarnings("error::RuntimeWarning")  # nor a log(0) warning on the way
 def test_zero_smoothing_gives_no_nan():
     c = make_crowd(1_000, 8, cardinality=3, coverage=0.4, seed=2)
     ds = DawidSkene(3, smoothing=0, prior_votes=0).fit(c.L)
@@ -153,6 +154,7 @@ def _edit(f, **arrays):
     np.savez(f, **kept)
 
 
+@pytest.mark.filterwarnings("error::RuntimeWarning")  # refused with a ValueError, not warned of first
 def test_out_of_range_parameters_refused_at_load(tmp_path, L):
     f = _saved(tmp_path, DawidSkene(2), L)
     with np.load(f) as z: lt = z["_log_theta"]
