@@ -80,6 +80,7 @@ def download(url:str,  # where to read from (http(s):// or file://)
              progress:bool=False):  # show a progress bar
     "Download `url` to `dest` atomically, verifying `sha256`; never leaves a partial file."
     dest = Path(dest)
+    made = [p for p in (dest.parent, *dest.parent.parents) if not p.exists()]  # the folders this call creates
     dest.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
     try:
@@ -94,6 +95,9 @@ def download(url:str,  # where to read from (http(s):// or file://)
         raise OSError(f"Could not download {dest.name} into {dest.parent} (it is not there) from {url} ({e}). {_HELP}") from e
     finally:
         if os.path.exists(tmp): os.remove(tmp)
+        for p in made if not dest.exists() else ():  # failed: the folders it made go too, if empty (deepest first)
+            try: p.rmdir()
+            except OSError: break
     return dest
 
 # %% ../nbs/01_data.ipynb #61efba21
