@@ -45,7 +45,12 @@ def _codes(values, order:str):
 
 def code_answers(data:pd.DataFrame, order:str="sorted") -> CodedAnswers:
     "Check and code an answer table with Crowd-Kit's columns `task, worker, label`."
-    t = answer_table(data, "task", "worker", "label")  # a KeyError names a missing column
+    missing = [c for c in ("task", "worker", "label") if isinstance(data, pd.DataFrame) and c not in data.columns]
+    if missing:  # answer_table's hint (item_col= ...) is crowd_ws's; these classes read Crowd-Kit's names
+        raise KeyError(f"the answer table has no column(s) {missing}; it has {list(data.columns)} (Crowd-Kit's "
+                       "aggregators read the columns task, worker and label: rename yours, e.g. "
+                       "data.rename(columns={'item': 'task'}))")
+    t = answer_table(data, "task", "worker", "label")
     for c in t.columns:
         if t[c].isna().any():
             raise ValueError(f"the answer table's {c!r} column is empty on {int(t[c].isna().sum())} row(s)")
