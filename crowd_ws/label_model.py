@@ -26,7 +26,8 @@ from .ds_variants import (EB_GRID, EB_SOURCES, MACE, HierarchicalConfusion, Hier
                                   SymmetricConfusion, SymmetricDawidSkene)
 from .glad import GLAD
 from .matrix_completion import (MatrixCompletion, MuModel, TrainConfig, _mc_flops, check_device,
-                                        check_mc_settings, log_mu, lr_schedule, make_optimizer, warmup_epochs)
+                                        check_mc_settings, idle_options, log_mu, lr_schedule, make_optimizer,
+                                        warmup_epochs)
 
 # %% auto #0
 __all__ = ['PREFERENCE', 'ESTIMATORS', 'SELECT', 'COMMITTEE', 'EM_MEMBERS', 'VOTE_MEMBERS', 'SYMMETRIC_MEMBERS', 'SYMMETRIC_FEW',
@@ -55,19 +56,12 @@ def estimators() -> dict:
 ESTIMATORS = tuple(estimators())  # those defined by the time this module loads (a later one: `estimators()`)
 SELECT = ESTIMATORS[:4]  # the candidates of estimator="select", in order of preference
 
-def _quiet(kw:dict) -> dict:
-    ("Matrix completion's options for a candidate's fit, less those that change nothing and would warn again for each "
-     "(the fit that is kept warns once); so no candidate needs the warnings filter, which every thread shares.")
-    if not kw: return kw
-    opt, sched, cfg = kw["optimizer"], kw["lr_scheduler"], kw["lr_scheduler_config"] or {}
-    return {**kw, "log_freq": 10, "momentum": kw["momentum"] if opt == "sgd" else 0.9,
-            "optimizer_config": {c: v for c, v in (kw["optimizer_config"] or {}).items() if c == f"{opt}_config"},
-            "lr_scheduler_config": {c: v for c, v in cfg.items() if not c.endswith("_config") or c == f"{sched}_config"}}
-
 def _candidate(L, k:int, name:str, p, seed:int, fit_kw:dict):
     "(log p, log theta (k_vote, m, k_true)) of one candidate fitted on L; p (fixed class balance) or None."
     if name == "mc":
-        mc = MatrixCompletion(k).fit(L, class_balance=p, seed=seed, **_quiet(fit_kw))
+        # without the options that change nothing: each candidate would warn again (the fit kept warns once), and no
+        # candidate needs the warnings filter, which every thread shares
+        mc = MatrixCompletion(k).fit(L, class_balance=p, seed=seed, **(idle_options(fit_kw)[0] if fit_kw else {}))
         return np.log(mc._p), log_mu(mc._mu, k)
     ds = estimators()[name](k).fit(L)
     return (ds._log_prior if p is None else np.log(p)), ds._log_theta

@@ -21,8 +21,8 @@ from .engine import dot, map_reduce, map_rows, reads_sparse, scratch, weighted_r
 
 # %% auto #0
 __all__ = ['overlap_block', 'overlap_stats', 'overlap_matrix', 'mu_loss_grad', 'break_symmetry', 'log_mu', 'smooth_p',
-           'em_polish', 'vote_rates', 'Optimizer', 'warmup_epochs', 'lr_schedule', 'make_optimizer', 'MuModel',
-           'check_mc_settings', 'TrainConfig', 'check_device', 'MatrixCompletion']
+           'em_polish', 'vote_rates', 'Optimizer', 'warmup_epochs', 'lr_schedule', 'make_optimizer', 'idle_options',
+           'MuModel', 'check_mc_settings', 'TrainConfig', 'check_device', 'MatrixCompletion']
 
 # %% ../nbs/10_matrix_completion.ipynb #878be61d
 def overlap_block(block, ws, k:int, w=None):
@@ -191,6 +191,18 @@ def make_optimizer(kind:str, lr:float, momentum:float, optimizer_config:dict|Non
         raise ValueError(f"betas must be two numbers in [0, 1), got {betas}")
     return Optimizer(kind, lr, momentum=momentum, betas=betas)
 
+def idle_options(kw:dict, verbose:bool=False) -> tuple:
+    ("(fit's options `kw` with those that change nothing set to what changes nothing, a warning for each): log_freq "
+     "unless verbose, momentum but for SGD, the configurations of another optimizer or schedule.")
+    opt, sched, oc, sc = kw["optimizer"], kw["lr_scheduler"], kw["optimizer_config"] or {}, kw["lr_scheduler_config"] or {}
+    other = [c for c in oc if c != f"{opt}_config"] + [c for c in sc if c.endswith("_config") and c != f"{sched}_config"]
+    said = (["log_freq sets how often a verbose fit logs; this model is not verbose"] * (kw["log_freq"] != 10 and not verbose)
+            + [f"momentum is SGD's; optimizer {opt!r} does not use it"] * (opt != "sgd" and kw["momentum"] != 0.9)
+            + [f"{other} configure another optimizer or schedule than {opt!r} / {sched!r}: they change nothing"] * bool(other))
+    return {**kw, "log_freq": kw["log_freq"] if verbose else 10, "momentum": kw["momentum"] if opt == "sgd" else 0.9,
+            "optimizer_config": {c: v for c, v in oc.items() if c == f"{opt}_config"},
+            "lr_scheduler_config": {c: v for c, v in sc.items() if c not in other}}, said
+
 # %% ../nbs/10_matrix_completion.ipynb #2e6d30c5
 class MuModel(BaseLabelModel):
     ("A label model that reports through mu (m*k, k): confusions_, get_conditional_probs and get_weights (subclasses "
@@ -221,8 +233,7 @@ class MuModel(BaseLabelModel):
         if L is None and getattr(self, "_cover", None) is None and getattr(self, "_L_train", None) is not None:
             L = self._L_train()
         if L is not None: self._cover = vote_rates(prepare_L(L, k, self._mu.shape[0] // k), self._mu, self._p, k)
-        cover = self._cover if getattr(self, "_cover", None) is not None else np.clip(self._mu.reshape(-1, k,
-            k).sum(1), 0, 1)
+        cover = self._cover if getattr(self, "_cover", None) is not None else np.clip(self._mu.reshape(-1, k, k).sum(1), 0, 1)
         out = np.empty((cover.shape[0], k + 1, k))
         out[:, 0, :] = 1 - cover
         out[:, 1:, :] = self.confusions_.transpose(0, 2, 1) * cover[:, None, :]  # P(vote v | y, votes) x P(votes | y)
@@ -270,10 +281,8 @@ def check_mc_settings(m:int, k:int, n_epochs, lr, l2, log_freq, prec_init, momen
     flops, mem = _mc_flops(m, k, n_epochs), 3.0 * 8 * (m * k) ** 2
     if costly and (flops > _MAX_FLOPS or mem > _MAX_BYTES):
         raise ValueError(f"Matrix completion with {m} sources and {k} classes needs about {flops:.1e} floating-point "
-                         f"operations "
-                         f"and {mem / 1e9:.1f} GB for {n_epochs} epochs (its cost grows as (sources x classes)^2 x "
-                         f"classes); "
-                         f"use DawidSkene({k}) or MajorityLabelVoter({k}), whose cost grows with the number of votes")
+                         f"operations and {mem / 1e9:.1f} GB for {n_epochs} epochs (its cost grows as (sources x "
+                         f"classes)^2 x classes); use DawidSkene({k}) or MajorityLabelVoter({k}), whose cost grows with the number of votes")
     return float(prec) if prec.ndim == 0 else prec
 
 def _mu_start(d, p, m:int, k:int, prec_init:float, seed:int):
@@ -303,8 +312,7 @@ def check_device(device, who:str) -> str:
     "Snorkel users write device='cuda': the fit runs, on the CPU (numpy), and says so."
     if device != "cpu":
         warnings.warn(f"{who}(device={device!r}) fits on the CPU (numpy): the fit is small, the cost is in streaming "
-                      f"L; device is set to 'cpu'",
-                      stacklevel=3)
+                      f"L; device is set to 'cpu'", stacklevel=3)
     return "cpu"
 
 @reads_sparse
@@ -365,26 +373,18 @@ def fit(self:MatrixCompletion, L_train, Y_dev=None, class_balance=None, n_epochs
 
 @patch
 def _fit_prepared(self:MatrixCompletion, L_train, L_in, Y_dev, class_balance, n_epochs, lr, l2, optimizer, seed,
-                  log_freq, progress_bar,
-                  prec_init, momentum, em_steps, mu_eps, lr_scheduler, lr_scheduler_config, optimizer_config):
+                  log_freq, progress_bar, prec_init, momentum, em_steps, mu_eps, lr_scheduler, lr_scheduler_config, optimizer_config):
     "`fit` on an L_train that `prepare_L` checked already (L_in: as the caller gave it)."
     if self.verbose: log_to_stdout()
     k, m = self.cardinality, L_train.shape[1]
     prec_init = check_mc_settings(m, k, n_epochs, lr, l2, log_freq, prec_init, momentum, em_steps)
     # checked up front
-    lr_schedule(n_epochs, lr, lr_scheduler, lr_scheduler_config); make_optimizer(optimizer, lr, momentum,
-        optimizer_config)
+    lr_schedule(n_epochs, lr, lr_scheduler, lr_scheduler_config); make_optimizer(optimizer, lr, momentum, optimizer_config)
     if mu_eps is not None: check_number("mu_eps", mu_eps, 0, 0.5, hi_open=True)
     check_number("seed", seed, lo=0, integer=True)
-    if log_freq != 10 and not self.verbose:
-        warnings.warn("log_freq sets how often a verbose fit logs; this model is not verbose", stacklevel=3)
-    if optimizer != "sgd" and momentum != 0.9:
-        warnings.warn(f"momentum is SGD's; optimizer {optimizer!r} does not use it", stacklevel=3)
-    other = [c for c in (optimizer_config or {}) if c != f"{optimizer}_config"] + [
-        c for c in (lr_scheduler_config or {}) if c.endswith("_config") and c != f"{lr_scheduler}_config"]
-    if other:
-        warnings.warn(f"{other} configure another optimizer or schedule than {optimizer!r} / {lr_scheduler!r}: they "
-                      f"change nothing", stacklevel=3)
+    for said in idle_options(dict(optimizer=optimizer, lr_scheduler=lr_scheduler, optimizer_config=optimizer_config,
+            lr_scheduler_config=lr_scheduler_config, log_freq=log_freq, momentum=momentum), self.verbose)[1]:
+        warnings.warn(said, stacklevel=3)
     fit_p = class_balance is None and Y_dev is None
     p = resolve_class_balance(k, class_balance, Y_dev)
     self.class_balance_from_ = "votes" if fit_p else "class_balance" if class_balance is not None else "Y_dev"
