@@ -98,16 +98,10 @@ def _right_wrong_block(block, ws, m:int, K:int, w=None):
     voted = sum(dot((w != ABSTAIN).astype(np.float32), I) for I in onehots)
     return right.astype(float), (voted - right).astype(float)
 
-def _gold(Y, n:int, k:int|None=None) -> np.ndarray:
-    "Gold labels checked as `check_Y` does, with at least one known (all -1 would score every LF 0: an error)."
-    Y = check_Y(Y, n, cardinality=k)
-    if n and not (Y != ABSTAIN).any(): raise ValueError(f"Y has no gold labels: all {n} entries are -1 (unknown)")
-    return Y
-
 @patch
 def _correct_incorrect(self:LFAnalysis, Y):
     "Per LF: votes equal to Y, and votes different from Y, on items with Y != -1."
-    Y = _gold(Y, self.n)
+    Y = check_Y(Y, self.n, known=self.n > 0)  # no gold at all would score every LF 0
     right, wrong = map_reduce(self.L, None, _right_wrong_block, self.m, self._K, weights=Y) or (np.zeros(self.m),) * 2
     return right.astype(int), wrong.astype(int)
 
@@ -131,7 +125,7 @@ def _vote_gold_block(block, ws, m:int, k:int, w=None):
 @patch
 def lf_empirical_probs(self:LFAnalysis, Y, k:int) -> np.ndarray:
     "(m, k + 1, k): P(LF j outputs v | Y = y) on items with gold Y, abstain (v = -1) in row 0."
-    Y = _gold(Y, self.n, k)
+    Y = check_Y(Y, self.n, cardinality=k, known=self.n > 0)
     if self._K > k: raise ValueError(f"L holds votes >= k = {k}")
     per_class = np.bincount(Y[Y != ABSTAIN], minlength=k).astype(float)
     P = np.zeros((self.m, k + 1, k))

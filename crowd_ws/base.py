@@ -96,8 +96,7 @@ def resolve_class_balance(k:int, balance=None, Y=None) -> np.ndarray:
             raise ValueError(f"class_balance must be {k} positive numbers summing to 1, got {balance}")
         return p
     if Y is not None:
-        Y = check_Y(Y, what="Y_dev", cardinality=k); Y = Y[Y != -1]
-        if len(Y) == 0: raise ValueError("Y_dev has no labelled items")
+        Y = check_Y(Y, what="Y_dev", cardinality=k, known=True); Y = Y[Y != -1]
         c = np.bincount(Y, minlength=k).astype(float) + 1e-3  # no class gets exactly 0
         return c / c.sum()
     return np.full(k, 1 / k)

@@ -107,7 +107,8 @@ def check_L(L, cardinality:int|None=None,  # when given, votes must be < cardina
 
 # %% ../nbs/00_core.ipynb #af2bbcdd
 def check_Y(Y, n:int|None=None,  # expected length (rows of L); None: any
-            what:str="Y", cardinality:int|None=None) -> np.ndarray:
+            what:str="Y", cardinality:int|None=None,
+            known:bool=False) -> np.ndarray:  # at least one label must be known (not -1)
     "Gold labels as an int64 array (-1 = unknown), checked against the length and the cardinality."
     Y = np.asarray(Y)
     if Y.ndim == 2 and Y.shape[1] == 1: Y = Y[:, 0]  # a column vector, as Snorkel accepts
@@ -119,6 +120,8 @@ def check_Y(Y, n:int|None=None,  # expected length (rows of L); None: any
     Y = Y.astype(np.int64)
     bad = (Y < -1) | ((Y >= cardinality) if cardinality is not None else False)
     if bad.any(): raise ValueError(f"{what} has labels outside {_range(cardinality)}: {np.unique(Y[bad])[:5].tolist()}")
+    if known and not (Y != -1).any():  # every score or share from it would be 0, or 0 / 0
+        raise ValueError(f"{what} has no gold labels: " + (f"all {len(Y)} entries are -1 (unknown)" if len(Y) else "it is empty"))
     return Y
 
 # %% ../nbs/00_core.ipynb #08aa1c4c
