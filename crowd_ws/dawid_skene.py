@@ -103,8 +103,7 @@ class Confusion:
     def log_rows(self, conf, vb:bool) -> np.ndarray:
         "log theta from the rows: normalised, or (`vb`) E[log theta] under each row's Dirichlet posterior."
         conf = np.where(conf.sum(0, keepdims=True) > 0, conf, 1.0)  # a class with no counts at all: uniform, not 0/0
-        norm = conf / conf.sum(0, keepdims=True)  # an unseen vote (smoothing=0): PROB_FLOOR, as ds_params, no log(0)
-        return digamma(conf) - digamma(conf.sum(0, keepdims=True)) if vb else np.log(np.maximum(norm, PROB_FLOOR))
+        return digamma(conf) - digamma(conf.sum(0, keepdims=True)) if vb else np.log(conf / conf.sum(0, keepdims=True))
 
     def sided_errors(self, n, N, own, beta, smoothing:float):
         "One-sided sources' rates (m_sided, k_true) on the other classes; None: per class, as counted."
@@ -121,7 +120,7 @@ def sided_rates(counts, sums, sided, confusion:Confusion, smoothing:float) -> np
         keepdims=True) + (k + 1) * smoothing)
     err = confusion.sided_errors(n, N, own, beta, smoothing)
     if err is not None: rates[c, np.arange(len(c))] = np.where(own, rates[c, np.arange(len(c))], err)
-    return np.log(np.maximum(rates, PROB_FLOOR))  # a rate never seen (smoothing=0): the floor ds_params keeps
+    return np.log(rates)
 
 def ds_params(counts, sums, smoothing:float, sided=None, confusion:Confusion|None=None, vb:bool=False,
               prior=None,  # a fixed class balance (k,); None: estimated
@@ -129,8 +128,9 @@ def ds_params(counts, sums, smoothing:float, sided=None, confusion:Confusion|Non
     "M-step: log prior (k,), log theta (k_vote, m, k_true); one-sided sources get firing rates (`vb`: E[log theta])."
     confusion = Confusion() if confusion is None else confusion
     if prior is None: prior = (sums + smoothing) / (sums + smoothing).sum()
-    log_theta = confusion.log_rows(confusion.rows(counts, smoothing, vb, {} if state is None else state), vb)
-    if sided is not None and sided.any(): log_theta[:, sided] = sided_rates(counts, sums, sided, confusion, smoothing)
+    with np.errstate(divide="ignore"):  # log(0) of a vote never seen (smoothing=0): floored below, not warned of
+        log_theta = confusion.log_rows(confusion.rows(counts, smoothing, vb, {} if state is None else state), vb)
+        if sided is not None and sided.any(): log_theta[:, sided] = sided_rates(counts, sums, sided, confusion, smoothing)
     # no log(0): a zero count gives no NaN
     return np.log(np.maximum(prior, PROB_FLOOR)), np.maximum(log_theta, np.log(PROB_FLOOR))
 

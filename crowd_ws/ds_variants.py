@@ -11,7 +11,7 @@ import numpy as np
 from scipy.special import digamma, gammaln
 
 from .base import check_number
-from .dawid_skene import PROB_FLOOR, Confusion, DawidSkene, check_vb, skill_prior
+from .dawid_skene import Confusion, DawidSkene, check_vb, skill_prior
 
 # %% auto #0
 __all__ = ['EB_GRID', 'EB_SOURCES', 'SIDED_GRID', 'spammer_confusion', 'eb_strength', 'pooled_rows', 'PooledConfusion',
@@ -100,7 +100,7 @@ class MaceConfusion(Confusion):
     def __init__(self): pass
     def rows(self, counts, smoothing, vb, state): return spammer_confusion(counts, vb=vb, state=state)
     # vb: exp E[log] already
-    def log_rows(self, conf, vb): return np.log(np.maximum(conf if vb else conf / conf.sum(0, keepdims=True), PROB_FLOOR))
+    def log_rows(self, conf, vb): return np.log(conf) if vb else np.log(conf / conf.sum(0, keepdims=True))
     def sided_errors(self, n, N, own, beta, smoothing): return np.broadcast_to(beta, n.shape)
 
 class SymmetricConfusion(Confusion):
