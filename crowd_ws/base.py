@@ -8,9 +8,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
-import os
 import sys
-import tempfile
 import weakref
 import zipfile
 from pathlib import Path
@@ -22,15 +20,14 @@ from fastcore.basics import patch
 from scipy.special import logsumexp
 
 from .analysis import Scorer, probs_to_preds
-from .core import check_L, check_Y, encode_answers, short_repr, votes, voted_rows
+from .core import check_L, check_Y, encode_answers, short_repr, votes, voted_rows, write_atomic
 from .engine import Workspace, block_results, dot, indicators, is_dask
 
 # %% auto #0
 __all__ = ['THREADED_CHECK', 'logger', 'MODEL_FILE_FORMAT', 'QUALITY_MAX_CLASSES', 'checked_labels', 'prepare_L',
            'check_cardinality', 'check_number', 'resolve_class_balance', 'softmax_rows', 'posterior_block',
-           'log_to_stdout', 'weak_ref', 'check_writable', 'write_files_atomic', 'write_atomic', 'votes_log_joint',
-           'heldout_vote_ll', 'first_within_noise', 'NotFittedError', 'BaseLabelModel', 'label_models', 'model_table',
-           'worker_quality', 'check_saveable']
+           'log_to_stdout', 'weak_ref', 'votes_log_joint', 'heldout_vote_ll', 'first_within_noise', 'NotFittedError',
+           'BaseLabelModel', 'label_models', 'model_table', 'worker_quality', 'check_saveable']
 
 # %% ../nbs/06_base.ipynb #0a058b52
 THREADED_CHECK = 1 << 22  # cells from which the engine's threads check and convert a dense L (below: one pass is quick)
@@ -148,49 +145,20 @@ def weak_ref(obj):
     try: return weakref.ref(obj)
     except TypeError: return None
 
-def check_writable(path) -> Path:
-    "`path` as a Path, or an OSError now (before any work) if a file cannot be written there."
-    path = Path(path)
-    if path.is_dir(): raise IsADirectoryError(f"{path} is a folder: give the name of a file to write")
-    if not path.parent.is_dir():
-        raise FileNotFoundError(f"no folder {path.parent} to write {path.name} in: create it first")
-    if not os.access(path.parent, os.W_OK | os.X_OK):
-        raise PermissionError(f"cannot write {path.name} in {path.parent}: no permission")
-    return path
-
-def _new_file_mode(path:Path) -> int:
-    "The mode a written file gets: an existing file's own, else what the umask leaves of 0o666 (as `open` gives)."
-    if path.exists(): return path.stat().st_mode & 0o7777
-    mask = os.umask(0); os.umask(mask)
-    return 0o666 & ~mask
-
-def write_files_atomic(writers:dict):
-    ("Call each `write(file)` of `{path: write}` on a temporary file beside its path; only when all succeed, move them "
-     "all into place.")
-    paths = {check_writable(p): w for p, w in writers.items()}
-    tmps = {}
-    try:
-        for path, write in paths.items():
-            fd, tmps[path] = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-            with os.fdopen(fd, "wb") as f: write(f)
-            os.chmod(tmps[path], _new_file_mode(path))
-        for path, tmp in tmps.items(): os.replace(tmp, path)
-    finally:
-        for tmp in tmps.values():
-            if os.path.exists(tmp): os.remove(tmp)
-
-def write_atomic(path:Path, write):
-    "Call `write(file)` on a temporary file beside `path`, then move it into place."
-    write_files_atomic({path: write})
 
 # %% ../nbs/06_base.ipynb #0c7e81cd
 def _read_model(path):
-    "(meta, arrays) of a saved model file, with errors that name the file and never suggest unpickling."
+    "(meta, arrays) of a saved model file (npz or JSON), with errors that name the file and never suggest unpickling."
     try:
-        with np.load(path, allow_pickle=False) as z:
-            meta = json.loads(str(z["__meta__"]))
-            arrays = {a: z[a] for a in z.files if a != "__meta__"}
-    except (OSError, EOFError, ValueError, KeyError, zipfile.BadZipFile, json.JSONDecodeError) as e:
+        with open(path, "rb") as f: as_json = f.read(64).lstrip()[:1] == b"{"
+        if as_json:
+            meta = json.loads(Path(path).read_bytes())
+            arrays = {a: np.array(d["data"], dtype=d["dtype"]).reshape(d["shape"]) for a, d in meta.pop("arrays").items()}
+        else:
+            with np.load(path, allow_pickle=False) as z:
+                meta = json.loads(str(z["__meta__"]))
+                arrays = {a: z[a] for a in z.files if a != "__meta__"}
+    except (OSError, EOFError, ValueError, KeyError, TypeError, AttributeError, zipfile.BadZipFile) as e:
         if isinstance(e, FileNotFoundError): raise
         raise ValueError(f"{path} is not a crowd_ws model file (saved by `save`): {type(e).__name__}") from None
     if meta.get("format") != MODEL_FILE_FORMAT:
@@ -304,14 +272,20 @@ class BaseLabelModel:
 # %% ../nbs/06_base.ipynb #e658bd59
 @patch
 def save(self:BaseLabelModel, path) -> Path:
-    "Save the fitted model to exactly `path` (one npz archive: arrays + JSON settings; no pickle), atomically."
+    ("Save the fitted model to exactly `path`, atomically: a `.json` name gets one JSON document (settings and arrays), "
+     "any other name one npz archive (arrays + JSON settings). Never pickle.")
     self._check_fitted()
     meta = {"class": type(self).__name__, "format": MODEL_FILE_FORMAT, "params": {p: getattr(self,
         p) for p in self._params}}
     # the table's mappings
     if hasattr(self, "classes_"): meta["answers"] = {"classes": self.classes_, "workers": self.workers_}
     arrays = {a: np.asarray(getattr(self, a)) for a in self._arrays}
-    write_atomic(Path(path), lambda f: np.savez(f, __meta__=np.array(json.dumps(meta)), **arrays))
+    if Path(path).suffix.lower() != ".json":
+        write_atomic(Path(path), lambda f: np.savez(f, __meta__=np.array(json.dumps(meta)), **arrays))
+        return Path(path)
+    # each array as its dtype, shape and values; JSON's floats are Python's shortest exact form, so loading gives them back
+    meta["arrays"] = {a: {"dtype": str(v.dtype), "shape": v.shape, "data": v.ravel().tolist()} for a, v in arrays.items()}
+    write_atomic(Path(path), lambda f: f.write(json.dumps(meta, allow_nan=False).encode()))
     return Path(path)
 
 @patch

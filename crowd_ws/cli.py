@@ -18,8 +18,8 @@ from pandas.api.types import union_categoricals
 from fastcore.script import Param, anno_parser, call_parse, store_true
 from tqdm.auto import tqdm
 
-from .base import check_writable, label_models, write_files_atomic
-from .core import answer_classes
+from .base import label_models
+from .core import answer_classes, check_writable, write_files_atomic
 import crowd_ws.label_model  # noqa: F401 (defines every model: the registry is complete)
 
 # %% auto #0

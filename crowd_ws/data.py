@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
 import warnings
 import time
 import urllib.error
@@ -17,6 +16,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from .core import write_atomic
+
 
 # %% auto #0
 __all__ = ['WEATHER_URL', 'WEATHER_FILES', 'DATA_ENV', 'COLUMN_ALIASES', 'answer_mapping', 'GOLD_COLUMNS', 'CROWD_COLUMNS',
@@ -61,16 +63,18 @@ def sha256sum(path) -> str:
 _HELP = (f"Set {DATA_ENV} to a folder that holds weather-non-agg-DFE.csv and weather-evaluated-agg-DFE.csv "
          "(or pass path=...); see the README for where to get them.")
 
-def _copy(r, out, deadline:float, name:str, progress:bool):
-    "Copy the response `r` into `out` in 64 KiB blocks, with a progress bar, giving up after `deadline` seconds."
+def _copy(r, out, deadline:float, name:str, progress:bool) -> str:
+    ("Copy the response `r` into `out` in 64 KiB blocks, with a progress bar, giving up after `deadline` seconds; the "
+     "sha256 of what was copied.")
     from tqdm.auto import tqdm
-    total, t0 = r.headers.get("Content-Length"), time.monotonic()
+    total, t0, digest = r.headers.get("Content-Length"), time.monotonic(), hashlib.sha256()
     with tqdm(total=int(total) if total else None, unit="B", unit_scale=True, desc=name, disable=not progress) as bar:
         # read1: whatever has arrived, so a trickling server cannot outlast the deadline
         read = getattr(r, "read1", r.read)
         for block in iter(lambda: read(1 << 16), b""):
-            out.write(block); bar.update(len(block))
+            out.write(block); digest.update(block); bar.update(len(block))
             if time.monotonic() - t0 > deadline: raise TimeoutError(f"not complete after {deadline:.0f} s")
+    return digest.hexdigest()
 
 def download(url:str,  # where to read from (http(s):// or file://)
              dest,  # the final file path
@@ -82,19 +86,15 @@ def download(url:str,  # where to read from (http(s):// or file://)
     dest = Path(dest)
     made = [p for p in (dest.parent, *dest.parent.parents) if not p.exists()]  # the folders this call creates
     dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=timeout) as r:
-            _copy(r, out, deadline, dest.name, progress)
-        got = sha256sum(tmp)
+    def fetch(out):
+        with urllib.request.urlopen(url, timeout=timeout) as r: got = _copy(r, out, deadline, dest.name, progress)
         if sha256 is not None and got != sha256:
             raise OSError(f"Checksum mismatch for {dest.name} from {url}: expected sha256 {sha256}, got {got}; "
                           f"the download was discarded. {_HELP}")
-        os.replace(tmp, dest)
+    try: write_atomic(dest, fetch)  # moved into place only when whole and verified
     except (urllib.error.URLError, TimeoutError, ConnectionError) as e:
         raise OSError(f"Could not download {dest.name} into {dest.parent} (it is not there) from {url} ({e}). {_HELP}") from e
     finally:
-        if os.path.exists(tmp): os.remove(tmp)
         for p in made if not dest.exists() else ():  # failed: the folders it made go too, if empty (deepest first)
             try: p.rmdir()
             except OSError: break

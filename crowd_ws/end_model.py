@@ -17,8 +17,8 @@ import numpy as np
 from fastcore.basics import patch
 
 from .analysis import Scorer, probs_to_preds
-from .base import NotFittedError, check_number, write_atomic
-from .core import check_L, check_Y
+from .base import NotFittedError, check_number
+from .core import check_L, check_Y, write_atomic
 from .dawid_skene import votes_per_row
 
 # %% auto #0

@@ -93,7 +93,7 @@ def test_sigterm_while_writing_leaves_no_temporary_file(tmp_path):
     code = f"""
 import os, signal
 from pathlib import Path
-from crowd_ws.base import write_files_atomic
+from crowd_ws.core import write_files_atomic
 from crowd_ws.cli import _exit_on_sigterm
 def half(f): f.write(b"half"); os.kill(os.getpid(), signal.SIGTERM); f.write(b"never")
 with _exit_on_sigterm(): write_files_atomic({{Path({str(tmp_path / "labels.csv")!r}): half}})
