@@ -17,7 +17,7 @@ import numpy as np
 from fastcore.basics import patch
 
 from .analysis import Scorer, probs_to_preds
-from .base import NotFittedError, check_number
+from .base import NotFittedError, check_cardinality, check_number
 from .core import check_L, check_Y, write_atomic
 from .dawid_skene import votes_per_row
 
@@ -219,8 +219,14 @@ def _two_classes(present):
                          f"classes")
 
 def _one_hot(Y, cardinality:int|None) -> np.ndarray:
-    "Probabilistic labels as they are; hard labels (no -1 left) one-hot with `cardinality` (default: max + 1) classes."
-    if Y.ndim == 2: return Y
+    ("Probabilistic labels as they are (a ValueError if `cardinality` says otherwise); hard labels (no -1 left) one-hot "
+     "with `cardinality` (default: max + 1) classes.")
+    if cardinality is not None: cardinality = check_cardinality(cardinality)
+    if Y.ndim == 2:
+        if cardinality not in (None, Y.shape[1]):
+            raise ValueError(f"cardinality={cardinality}, but the probabilistic labels Y have {Y.shape[1]} columns "
+                             f"(one per class)")
+        return Y
     k = cardinality or int(Y.max()) + 1
     if Y.max() >= k: raise ValueError(f"Y has labels up to {Y.max()}, beyond cardinality {k}")
     return np.eye(k)[Y]
