@@ -1,6 +1,6 @@
 """Run the tutorial notebook headless, save the executed copy in runs/ and print its headline figures.
 
-The tutorial prints lines starting with 'HEADLINE ' (see nbs/19_tutorial.ipynb); they are collected here.
+The tutorial prints lines starting with 'HEADLINE ' (see nbs/20_tutorial.ipynb); they are collected here.
 Until the tutorial exists, the data notebook is run instead.
 """
 import os, sys, time
@@ -11,7 +11,7 @@ from execnb.shell import CaptureShell
 top = Path(__file__).resolve().parent.parent
 name = sys.argv[1] if len(sys.argv) > 1 and sys.argv[1] else None
 nbs = top / "nbs"
-src = nbs / (name or ("19_tutorial.ipynb" if (nbs / "19_tutorial.ipynb").exists() else "01_data.ipynb"))
+src = nbs / (name or ("20_tutorial.ipynb" if (nbs / "20_tutorial.ipynb").exists() else "01_data.ipynb"))
 out_dir = top / "runs"
 out_dir.mkdir(exist_ok=True)
 dest = out_dir / src.name

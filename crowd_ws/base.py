@@ -26,8 +26,9 @@ from .engine import Workspace, block_results, dot, indicators, is_dask
 # %% auto #0
 __all__ = ['THREADED_CHECK', 'logger', 'MODEL_FILE_FORMAT', 'QUALITY_MAX_CLASSES', 'checked_labels', 'prepare_L',
            'check_cardinality', 'check_number', 'resolve_class_balance', 'softmax_rows', 'posterior_block',
-           'log_to_stdout', 'weak_ref', 'votes_log_joint', 'heldout_vote_ll', 'first_within_noise', 'NotFittedError',
-           'BaseLabelModel', 'label_models', 'model_table', 'worker_quality', 'check_saveable']
+           'log_to_stdout', 'class_or_instance', 'weak_ref', 'write_model_file', 'read_model_file', 'votes_log_joint',
+           'heldout_vote_ll', 'first_within_noise', 'NotFittedError', 'BaseLabelModel', 'label_models', 'model_table',
+           'worker_quality', 'check_saveable']
 
 # %% ../nbs/06_base.ipynb #0a058b52
 THREADED_CHECK = 1 << 22  # cells from which the engine's threads check and convert a dense L (below: one pass is quick)
@@ -132,7 +133,7 @@ def log_to_stdout():
 # %% ../nbs/06_base.ipynb #e5317db6
 MODEL_FILE_FORMAT = 2  # version of the saved-model layout
 
-class _class_or_instance:
+class class_or_instance:
     "A method that receives the class and, when called on an instance, the instance too."
     def __init__(self, f): self.f = f
     def __get__(self, obj, cls):
@@ -147,7 +148,20 @@ def weak_ref(obj):
 
 
 # %% ../nbs/06_base.ipynb #0c7e81cd
-def _read_model(path):
+def write_model_file(path, meta:dict, arrays:dict) -> Path:
+    ("Write `meta` (JSON values) and `arrays` to exactly `path`, atomically: one JSON document for a `.json` name, "
+     "else one npz archive (arrays + `meta` as JSON). Never pickle.")
+    arrays = {a: np.asarray(v) for a, v in arrays.items()}
+    if Path(path).suffix.lower() != ".json":
+        write_atomic(Path(path), lambda f: np.savez(f, __meta__=np.array(json.dumps(meta)), **arrays))
+        return Path(path)
+    # each array as its dtype, shape and values; JSON's floats are Python's shortest exact form, so loading gives them back
+    doc = dict(meta, arrays={a: {"dtype": str(v.dtype), "shape": v.shape, "data": v.ravel().tolist()} for a,
+                             v in arrays.items()})
+    write_atomic(Path(path), lambda f: f.write(json.dumps(doc, allow_nan=False).encode()))
+    return Path(path)
+
+def read_model_file(path):
     "(meta, arrays) of a saved model file (npz or JSON), with errors that name the file and never suggest unpickling."
     try:
         with open(path, "rb") as f: as_json = f.read(64).lstrip()[:1] == b"{"
@@ -246,10 +260,10 @@ class BaseLabelModel:
         preds, probs = self.predict(L, return_probs=True, tie_break_policy=tie_break_policy)
         return Scorer(metrics).score(Y, preds, probs)
 
-    @_class_or_instance
+    @class_or_instance
     def load(cls, obj, path):
         "Load a model saved by `save`: a new model (`Model.load(path)`), or into this one (`model.load(path)`)."
-        meta, arrays = _read_model(path)
+        meta, arrays = read_model_file(path)
         klass = _REGISTRY.get(meta.get("class"))
         arrays = {getattr(klass, "_renamed", {}).get(a, a): v for a, v in arrays.items()}
         if klass is None or not issubclass(klass, cls):
@@ -272,21 +286,13 @@ class BaseLabelModel:
 # %% ../nbs/06_base.ipynb #e658bd59
 @patch
 def save(self:BaseLabelModel, path) -> Path:
-    ("Save the fitted model to exactly `path`, atomically: a `.json` name gets one JSON document (settings and arrays), "
-     "any other name one npz archive (arrays + JSON settings). Never pickle.")
+    "Save the fitted model to exactly `path`, atomically: JSON for a `.json` name, else npz (`write_model_file`)."
     self._check_fitted()
     meta = {"class": type(self).__name__, "format": MODEL_FILE_FORMAT, "params": {p: getattr(self,
         p) for p in self._params}}
     # the table's mappings
     if hasattr(self, "classes_"): meta["answers"] = {"classes": self.classes_, "workers": self.workers_}
-    arrays = {a: np.asarray(getattr(self, a)) for a in self._arrays}
-    if Path(path).suffix.lower() != ".json":
-        write_atomic(Path(path), lambda f: np.savez(f, __meta__=np.array(json.dumps(meta)), **arrays))
-        return Path(path)
-    # each array as its dtype, shape and values; JSON's floats are Python's shortest exact form, so loading gives them back
-    meta["arrays"] = {a: {"dtype": str(v.dtype), "shape": v.shape, "data": v.ravel().tolist()} for a, v in arrays.items()}
-    write_atomic(Path(path), lambda f: f.write(json.dumps(meta, allow_nan=False).encode()))
-    return Path(path)
+    return write_model_file(path, meta, {a: getattr(self, a) for a in self._arrays})
 
 @patch
 def _validate_loaded(self:BaseLabelModel, path):

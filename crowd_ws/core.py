@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 import warnings
 from pathlib import Path
@@ -18,7 +19,7 @@ import scipy.sparse as sp
 # %% auto #0
 __all__ = ['ABSTAIN', 'to_sparse', 'to_dense', 'check_L', 'check_Y', 'votes', 'vote_counts', 'voted_rows', 'answer_table',
            'plain_value', 'label_order', 'answer_classes', 'check_one_type', 'encode_answers', 'short_repr',
-           'check_writable', 'write_files_atomic', 'write_atomic']
+           'check_writable', 'write_files_atomic', 'write_atomic', 'write_folder_atomic']
 
 # %% ../nbs/00_core.ipynb #a64f9f10
 ABSTAIN = -1  # the label of "no vote" in a dense label matrix
@@ -257,21 +258,23 @@ def short_repr(x, n:int=160) -> str:
     return r if len(r) <= n else r[:n - 3] + "..."
 
 # %% ../nbs/00_core.ipynb #924fa3a4
-def check_writable(path) -> Path:
-    "`path` as a Path, or an OSError now (before any work) if a file cannot be written there."
+def check_writable(path, folder:bool=False) -> Path:
+    "`path` as a Path, or an OSError now (before any work) if a file (`folder`: a folder) cannot be written there."
     path = Path(path)
-    if path.is_dir(): raise IsADirectoryError(f"{path} is a folder: give the name of a file to write")
+    if path.is_dir() and not folder: raise IsADirectoryError(f"{path} is a folder: give the name of a file to write")
     if not path.parent.is_dir():
         raise FileNotFoundError(f"no folder {path.parent} to write {path.name} in: create it first")
     if not os.access(path.parent, os.W_OK | os.X_OK):
         raise PermissionError(f"cannot write {path.name} in {path.parent}: no permission")
     return path
 
+def _umask() -> int:
+    mask = os.umask(0); os.umask(mask)
+    return mask
+
 def _new_file_mode(path:Path) -> int:
     "The mode a written file gets: an existing file's own, else what the umask leaves of 0o666 (as `open` gives)."
-    if path.exists(): return path.stat().st_mode & 0o7777
-    mask = os.umask(0); os.umask(mask)
-    return 0o666 & ~mask
+    return path.stat().st_mode & 0o7777 if path.exists() else 0o666 & ~_umask()
 
 def write_files_atomic(writers:dict):
     ("Call each `write(file)` of `{path: write}` on a temporary file beside its path; only when all succeed, move them "
@@ -292,3 +295,27 @@ def write_atomic(path:Path, write):
     "Call `write(file)` on a temporary file beside `path`, then move it into place."
     write_files_atomic({path: write})
 
+
+# %% ../nbs/00_core.ipynb #da717da8
+def write_folder_atomic(path, write, mark:str) -> Path:
+    ("Call `write(folder)` on a new folder beside `path`, then put it in place of `path`: a folder that does not exist, "
+     "is empty, or holds the file `mark` (written by an earlier call); anything else is refused before any work.")
+    path = Path(path)
+    if path.exists() and not (path.is_dir() and ((path / mark).is_file() or not any(path.iterdir()))):
+        raise FileExistsError(f"{path} exists and is not a folder this library saved (no {mark} in it): give a new name "
+                              f"or remove it")
+    check_writable(path, folder=True)
+    tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part"))
+    old = tmp.with_suffix(".old")
+    try:
+        write(tmp)
+        os.chmod(tmp, path.stat().st_mode & 0o7777 if path.exists() else 0o777 & ~_umask())  # mkdtemp's is 0o700
+        if path.exists(): os.rename(path, old)
+        try: os.rename(tmp, path)
+        except OSError:
+            if old.exists(): os.rename(old, path)  # put the old one back
+            raise
+    finally:
+        for p in (tmp, old):
+            if p.exists(): shutil.rmtree(p)
+    return path

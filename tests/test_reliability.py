@@ -18,7 +18,8 @@ from crowd_ws.analysis import LFAnalysis, metric_score
 from crowd_ws.apply import DaskLFApplier, PandasLFApplier
 from crowd_ws.core import check_L
 from crowd_ws.data import WEATHER_FILES, download, load_data, read_table, weather_files
-from crowd_ws.end_model import SoftLabelClassifier, TextEncoder, TransformerClassifier
+from crowd_ws.end_model import SoftLabelClassifier, TransformerClassifier
+from crowd_ws.text_encoder import TextEncoder
 from crowd_ws.label_model import GLAD, DawidSkene, LabelModel, MajorityClassVoter, MajorityLabelVoter, Wawa
 from crowd_ws.lf import DataPoint, crowd_label_matrix, labeling_function, preprocessor
 from crowd_ws.utils import generate_simple_label_matrix
