@@ -19,7 +19,7 @@ from .base import check_number
 from .core import write_atomic
 
 # %% auto #0
-__all__ = ['default_encoder_path', 'encoder_name', 'default_device', 'TextEncoder']
+__all__ = ['default_encoder_path', 'encoder_name', 'default_device', 'TextEncoder', 'weights_id']
 
 # %% ../nbs/13_text_encoder.ipynb #44a2b3c9
 def default_encoder_path() -> str:
@@ -128,17 +128,30 @@ def _embed(self:TextEncoder, texts:list) -> np.ndarray:
 
 @patch
 def _cache_file(self:TextEncoder) -> Path:
-    slug = re.sub(r"[^A-Za-z0-9_.-]+", "_", str(self.model_name))[-80:]
-    return Path(self.cache_dir) / f"{slug}-{self.pooling}-{self.max_length}.npz"
+    "One file per (model, pooling, max_length): the model's name cut to 60 characters, and a hash of all of it."
+    slug = re.sub(r"[^A-Za-z0-9_.-]+", "_", str(self.model_name))[-60:]
+    tag = hashlib.sha1(str(self.model_name).encode()).hexdigest()[:8]
+    return Path(self.cache_dir) / f"{slug}-{tag}-{self.pooling}-{self.max_length}.npz"
+
+def weights_id(model_name:str) -> str:
+    ("What tells an encoder's weights apart, for the cache: for a local folder, a hash of its files' names, sizes "
+     "and modification times (a model saved again in the same folder gets a new one); for a hub name, the name.")
+    p = Path(model_name)
+    if not p.is_dir(): return str(model_name)
+    files = sorted((f.relative_to(p).as_posix(), f.stat().st_size, f.stat().st_mtime_ns) for f in p.rglob("*")
+                   if f.is_file())
+    return hashlib.sha1(repr(files).encode()).hexdigest()
 
 def _key(text:str) -> bytes: return hashlib.sha1(text.encode("utf-8")).hexdigest().encode()
 
 # %% ../nbs/13_text_encoder.ipynb #9449828a
-def _read_cache(f:Path, dim:int) -> dict:
-    ("The embedding cache in `f` as {key: vector}; empty (with a warning) if the file is damaged or of another "
-     "dimension.")
+def _read_cache(f:Path, dim:int, weights:str) -> dict:
+    ("The embedding cache in `f` as {key: vector}; empty (with a warning) if the file is damaged, of another "
+     "dimension, or made with other weights than `weights` (a `weights_id`).")
     try:
-        with np.load(f, allow_pickle=False) as z: keys, emb = z["keys"], z["emb"]
+        with np.load(f, allow_pickle=False) as z: keys, emb, made_by = z["keys"], z["emb"], str(z.get("weights", ""))
+        if made_by != weights:
+            raise ValueError("made with other weights than the model's now (saved again in its folder?)")
         if emb.ndim != 2 or emb.shape[1] != dim or len(keys) != len(emb):
             raise ValueError(f"vectors of shape {emb.shape}, {len(keys)} keys; the model gives {dim}")
         return dict(zip(keys.tolist(), emb))
@@ -154,13 +167,15 @@ def encode(self:TextEncoder, texts, missing:str="error") -> np.ndarray:
     texts = _check_texts(texts, missing)
     if self.cache_dir is None: return self._embed(texts) if texts else np.zeros((0, self.dim), np.float32)
     f = self._cache_file()
-    known = _read_cache(f, self._hidden_size()) if f.exists() else {}
+    if getattr(self, "_weights", None) is None: self._weights = weights_id(self.model_name)  # once: the model loads once
+    known = _read_cache(f, self._hidden_size(), self._weights) if f.exists() else {}
     keys = [_key(t) for t in texts]
     new = sorted({k: t for k, t in zip(keys, texts) if k not in known}.items())
     if new:
         known.update(zip([k for k, _ in new], self._embed([t for _, t in new])))
         f.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(f, lambda out: np.savez(out, keys=np.array(list(known)), emb=np.stack(list(known.values()))))
+        write_atomic(f, lambda out: np.savez(out, keys=np.array(list(known)), emb=np.stack(list(known.values())),
+                                             weights=np.array(self._weights)))
     return np.stack([known[k] for k in keys]) if keys else np.zeros((0, self.dim), np.float32)
 
 @patch

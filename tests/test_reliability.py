@@ -337,11 +337,31 @@ def test_16_embedding_cache_rebuilt(tmp_path, damage):
     if damage == "garbage":
         f.write_bytes(b"\x00" * 100)
     else:
-        np.savez(f, keys=np.array([b"x"]), emb=np.zeros((1, 7), np.float32))
+        np.savez(f, keys=np.array([b"x"]), emb=np.zeros((1, 7), np.float32), weights=np.array(enc._weights))
     with pytest.warns(UserWarning, match="embedding cache .* is unusable"):
         again = TextEncoder(cache_dir=tmp_path).encode(["sunny day", "rain"])
     np.testing.assert_allclose(again, good, atol=1e-5)
-    TextEncoder(cache_dir=tmp_path).encode(["sunny day"])  # the rebuilt cache reads cleanly (no warning)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        TextEncoder(cache_dir=tmp_path).encode(["sunny day"])  # the rebuilt cache reads cleanly (no warning)
+
+
+# 16b. a model saved again in its folder never gets the earlier weights' cached vectors back
+def test_16b_embedding_cache_follows_the_weights(tmp_path):
+    import torch
+    from transformers import AutoModel
+    from crowd_ws.text_encoder import default_encoder_path
+    folder, texts = tmp_path / "encoder", ["sunny day", "rain"]
+    shutil.copytree(default_encoder_path(), folder)
+    before = TextEncoder(model=folder, cache_dir=tmp_path / "cache").encode(texts)
+    model = AutoModel.from_pretrained(folder)
+    with torch.no_grad(): model.embeddings.word_embeddings.weight.mul_(2)
+    model.save_pretrained(folder)  # a new fine-tuning run, saved where the last one was
+    with pytest.warns(UserWarning, match="made with other weights"):
+        after = TextEncoder(model=folder, cache_dir=tmp_path / "cache").encode(texts)
+    # the new weights' vectors (the cache embeds its new texts in another order in the batch: float32 rounding only)
+    np.testing.assert_allclose(after, TextEncoder(model=folder).encode(texts), atol=1e-5)
+    assert not np.allclose(after, before)
 
 
 # 17. a LabelModel fit that would take hours is refused up front, with an alternative
