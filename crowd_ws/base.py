@@ -146,7 +146,6 @@ def weak_ref(obj):
     try: return weakref.ref(obj)
     except TypeError: return None
 
-
 # %% ../nbs/06_base.ipynb #0c7e81cd
 def write_model_file(path, meta:dict, arrays:dict) -> Path:
     ("Write `meta` (JSON values) and `arrays` to exactly `path`, atomically: one JSON document for a `.json` name, "

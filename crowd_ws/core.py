@@ -269,6 +269,7 @@ def check_writable(path, folder:bool=False) -> Path:
     return path
 
 def _umask() -> int:
+    "The process's umask (read by setting it, then setting it back)."
     mask = os.umask(0); os.umask(mask)
     return mask
 
@@ -294,7 +295,6 @@ def write_files_atomic(writers:dict):
 def write_atomic(path:Path, write):
     "Call `write(file)` on a temporary file beside `path`, then move it into place."
     write_files_atomic({path: write})
-
 
 # %% ../nbs/00_core.ipynb #da717da8
 def write_folder_atomic(path, write, mark:str) -> Path:
