@@ -19,7 +19,6 @@ import pandas as pd
 
 from .core import write_atomic
 
-
 # %% auto #0
 __all__ = ['WEATHER_URL', 'WEATHER_FILES', 'DATA_ENV', 'COLUMN_ALIASES', 'answer_mapping', 'GOLD_COLUMNS', 'CROWD_COLUMNS',
            'crowd_classes', 'cache_dir', 'data_dir', 'sha256sum', 'download', 'weather_files', 'read_table',

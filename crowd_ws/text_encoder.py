@@ -52,7 +52,7 @@ def _check_texts(texts, missing:str="error") -> list:
         raise ValueError(f"{len(gone)} missing text(s) (None/NaN) at position(s) {gone[:5]}; fill them (e.g. "
                          f"Series.fillna('')) "
                          "or pass missing='empty'")
-    texts = ["" if i in set(gone) else t for i, t in enumerate(texts)]
+    for i in gone: texts[i] = ""
     bad = [(i, type(t).__name__) for i, t in enumerate(texts) if not isinstance(t, str)]
     if bad: raise TypeError(f"texts must be strings; position {bad[0][0]} holds a {bad[0][1]}")
     return texts
