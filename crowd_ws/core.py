@@ -206,16 +206,24 @@ def answer_classes(labels, classes=None, cardinality:int|None=None) -> list:
     return classes
 
 def check_one_type(values, what:str):
-    ("A ValueError if two distinct values print alike (1 and '1', from files of mixed types): they would silently be "
-     "two classes, items or workers.")
+    ("A ValueError if two distinct values print alike (1 and '1', from files of mixed types; 'pos' and ' pos', from "
+     "a stray space): they would silently be two classes, items or workers.")
     u = pd.Series(pd.unique(values))
-    if len(set(map(type, u))) < 2: return  # one type: distinct values print differently
-    shown = u.astype(str)
-    twins = shown.duplicated(keep=False)
-    if twins.any():
-        pairs = [f"{v!r} ({type(v).__name__})" for v in u[twins].head(4)]
-        raise ValueError(f"{what} holds values that look alike but differ in type: {', '.join(pairs)}; give the "
-                         f"column one type (e.g. .astype(str))")
+    if u.dtype == object: types = set(map(type, u.to_numpy()))
+    else: types = {str} if pd.api.types.is_string_dtype(u.dtype) else set()  # one type: numbers, or str alone
+    if len(types) > 1:  # of one type, distinct values print differently
+        twins = u.astype(str).duplicated(keep=False)
+        if twins.any():
+            pairs = [f"{v!r} ({type(v).__name__})" for v in u[twins].head(4)]
+            raise ValueError(f"{what} holds values that look alike but differ in type: {', '.join(pairs)}; give the "
+                             f"column one type (e.g. .astype(str))")
+    if str not in types: return
+    text = u if len(types) == 1 else u[[isinstance(v, str) for v in u.to_numpy()]]
+    stripped = text.str.strip()
+    moved = (stripped != text).to_numpy()
+    if moved.any() and (twins := stripped.duplicated(keep=False).to_numpy() & stripped.isin(stripped[moved])).any():
+        raise ValueError(f"{what} holds values that differ only in spaces around them: {text[twins].head(4).tolist()}; "
+                         f"strip them (e.g. .str.strip(), or skipinitialspace=True when reading a CSV)")
 
 def encode_answers(answers:pd.DataFrame,  # long table, one row per answer (see `answer_table`)
                    classes:Sequence|None=None,  # the classes in code order; default: from the labels
@@ -230,7 +238,8 @@ def encode_answers(answers:pd.DataFrame,  # long table, one row per answer (see 
                              f"{int(np.flatnonzero(t[c].isna())[0])}")
         # categories: each value once
         values = t[c].cat.categories if isinstance(t[c].dtype, pd.CategoricalDtype) else t[c]
-        if values.dtype == object: check_one_type(values, f"the answer table's {c!r} column")
+        if values.dtype == object or pd.api.types.is_string_dtype(values.dtype):
+            check_one_type(values, f"the answer table's {c!r} column")
     labels = t.label.cat.categories[t.label.cat.codes.unique()] if isinstance(t.label.dtype,
         pd.CategoricalDtype) else t.label.to_numpy()
     classes = answer_classes(labels, classes, cardinality)
