@@ -193,7 +193,12 @@ def answer_classes(labels, classes=None, cardinality:int|None=None) -> list:
         # class indices
         if cardinality and ints and len(seen) and min(seen) >= 0 and max(seen) < cardinality:
             classes = list(range(cardinality))
-        else: classes = sorted(seen.tolist(), key=label_order)  # labels: two distinct answers are two classes
+        else: classes = sorted(seen.tolist(), key=label_order)  # labels: two distinct answers are two classes ...
+        keys = [label_order(c) for c in classes]
+        same = [(a[2], b[2]) for a, b in zip(keys, keys[1:]) if a[0] == b[0] == 0 and a[1] == b[1]]
+        if same:  # ... but not one number written two ways ('1' and '1.0', from a column that turned float)
+            raise ValueError(f"the labels {same[0][0]!r} and {same[0][1]!r} are one number written two ways: they would be "
+                             f"two classes; write them one way (or, in Python, pass classes= to keep both)")
     classes = [plain_value(c) for c in classes]
     if len(set(classes)) != len(classes): raise ValueError(f"classes repeat a value: {classes}")
     unknown = [plain_value(v) for v in seen if v not in set(classes)]
