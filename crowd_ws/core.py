@@ -58,8 +58,10 @@ def _check_sparse(L, k, names, what):
     bad = (L.data < 0) | ((L.data > k) if k is not None else False)
     if bad.any():
         cols = L.indices[bad]
+        hint = ("; it stores -1, as a dense L (-1 = abstain) passed to scipy.sparse as it is would: convert one with "
+                "crowd_ws.core.to_sparse(L)" if (L.data == -1).any() else "")
         raise ValueError(f"{what} (sparse, storing label + 1) has {_bad_values(L.data[bad] - 1, cols, names)}; labels "
-                         f"must be {_range(k)}")
+                         f"must be {_range(k)}{hint}")
     return L
 
 # %% ../nbs/00_core.ipynb #b9927b67
