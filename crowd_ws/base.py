@@ -154,7 +154,7 @@ def write_model_file(path, meta:dict, arrays:dict) -> Path:
     if Path(path).suffix.lower() != ".json":
         write_atomic(Path(path), lambda f: np.savez(f, __meta__=np.array(json.dumps(meta)), **arrays))
         return Path(path)
-    # each array as its dtype, shape and values; JSON's floats are Python's shortest exact form, so loading gives them back
+    # each array as dtype, shape and values; JSON's floats are Python's shortest exact form: loading gives them back
     doc = dict(meta, arrays={a: {"dtype": str(v.dtype), "shape": v.shape, "data": v.ravel().tolist()} for a,
                              v in arrays.items()})
     write_atomic(Path(path), lambda f: f.write(json.dumps(doc, allow_nan=False).encode()))
@@ -166,7 +166,8 @@ def read_model_file(path):
         with open(path, "rb") as f: as_json = f.read(64).lstrip()[:1] == b"{"
         if as_json:
             meta = json.loads(Path(path).read_bytes())
-            arrays = {a: np.array(d["data"], dtype=d["dtype"]).reshape(d["shape"]) for a, d in meta.pop("arrays").items()}
+            arrays = {a: np.array(d["data"], dtype=d["dtype"]).reshape(d["shape"]) for a,
+                      d in meta.pop("arrays").items()}
         else:
             with np.load(path, allow_pickle=False) as z:
                 meta = json.loads(str(z["__meta__"]))

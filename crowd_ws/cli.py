@@ -43,9 +43,9 @@ def read_answers(path, item_col:str="item", worker_col:str="worker", label_col:s
         missing = [c for c in cols if c not in header]
         if missing:
             sep = next((s for s in (";", "\t", "|") if len(header) == 1 and s in header[0]), None)
-            raise ValueError(f"{path.name} has no column(s) {missing}; it has {header} " + (f"(its fields look separated "
-                             f"by {sep!r}: write it with commas)" if sep else "(name yours with --item-col, "
-                             "--worker-col, --label-col)"))
+            hint = (f"its fields look separated by {sep!r}: write it with commas" if sep else
+                    "name yours with --item-col, --worker-col, --label-col")
+            raise ValueError(f"{path.name} has no column(s) {missing}; it has {header} ({hint})")
         # every column (a line with too many fields is an error, not ignored), as text: no type guessed, per chunk or
         # at all ('007' stays '007'); each column as categories, so that a value is held once however often it recurs
         chunks = pd.read_csv(path, chunksize=_CHUNK, dtype=str, keep_default_na=False, na_values=[""])

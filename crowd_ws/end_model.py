@@ -20,7 +20,8 @@ from .core import check_L, check_Y, write_folder_atomic
 from .dawid_skene import votes_per_row
 from .text_encoder import TextEncoder, _check_texts, _pool, default_device, default_encoder_path, encoder_name
 
-_all_ = ["TextEncoder", "default_device", "default_encoder_path", "encoder_name"]  # where they were before 13_text_encoder
+# importable from here as before 13_text_encoder
+_all_ = ["TextEncoder", "default_device", "default_encoder_path", "encoder_name"]
 
 
 # %% auto #0
@@ -111,7 +112,7 @@ class _EndModel:
         "Save the fitted model to exactly `path`, atomically: JSON for a `.json` name, else npz. Never pickle."
         self._check_fitted()
         params, arrays = self._state()
-        probe = _check_rebuilt(self, params, arrays)  # a model the file would not describe is refused, not saved wrongly
+        probe = _check_rebuilt(self, params, arrays)  # a model the file would not describe: refused, not saved wrongly
         return write_model_file(path, {"class": type(self).__name__, "format": MODEL_FILE_FORMAT, "params": params},
                                 dict(arrays, probe=probe))
     @class_or_instance
@@ -214,22 +215,25 @@ def fit(self:TransformerClassifier, texts, Y, L=None, drop_unlabeled:bool=True, 
     Y = _check_labels(Y, len(texts), what=f"texts ({len(texts)})")
     keep = _train_rows(Y, L, drop_unlabeled)
     texts, Y = [t for t, k in zip(texts, keep) if k], _one_hot(Y[keep], cardinality)
-    torch.manual_seed(self.seed)
-    new = copy.copy(self)  # trained apart: a fit that fails or is interrupted (Ctrl-C) leaves this model as it was
-    new.tok_ = AutoTokenizer.from_pretrained(self.model_name)
-    new.encoder_ = AutoModel.from_pretrained(self.model_name).to(self.device)
-    new.head_ = torch.nn.Linear(new.encoder_.config.hidden_size, Y.shape[1]).to(self.device)
-    opt = torch.optim.AdamW(new._trainable(), lr=self.lr, weight_decay=self.weight_decay)
-    q, g = torch.tensor(Y, dtype=torch.float32, device=self.device), torch.Generator().manual_seed(self.seed)
-    new.encoder_.train()
-    for _ in tqdm(range(self.epochs), disable=not self.progress_bar, desc="Fine-tuning"):
-        perm = torch.randperm(len(texts), generator=g)
-        for s in range(0, len(texts), self.batch_size):
-            idx = perm[s:s + self.batch_size]
-            z = new.head_(new._embed([texts[i] for i in idx]))
-            loss = -(q[idx] * torch.log_softmax(z, 1)).sum(1).mean()
-            opt.zero_grad(); loss.backward(); opt.step()
-    new.encoder_.eval()
+    dev = torch.device(self.device)
+    gpus = [dev.index if dev.index is not None else torch.cuda.current_device()] if dev.type == "cuda" else []
+    with torch.random.fork_rng(devices=gpus):  # seeded here; the caller's own torch random state is left as it was
+        torch.manual_seed(self.seed)
+        new = copy.copy(self)  # trained apart: a fit that fails or is interrupted (Ctrl-C) leaves this model as it was
+        new.tok_ = AutoTokenizer.from_pretrained(self.model_name)
+        new.encoder_ = AutoModel.from_pretrained(self.model_name).to(self.device)
+        new.head_ = torch.nn.Linear(new.encoder_.config.hidden_size, Y.shape[1]).to(self.device)
+        opt = torch.optim.AdamW(new._trainable(), lr=self.lr, weight_decay=self.weight_decay)
+        q, g = torch.tensor(Y, dtype=torch.float32, device=self.device), torch.Generator().manual_seed(self.seed)
+        new.encoder_.train()
+        for _ in tqdm(range(self.epochs), disable=not self.progress_bar, desc="Fine-tuning"):
+            perm = torch.randperm(len(texts), generator=g)
+            for s in range(0, len(texts), self.batch_size):
+                idx = perm[s:s + self.batch_size]
+                z = new.head_(new._embed([texts[i] for i in idx]))
+                loss = -(q[idx] * torch.log_softmax(z, 1)).sum(1).mean()
+                opt.zero_grad(); loss.backward(); opt.step()
+        new.encoder_.eval()
     self.__dict__.update(new.__dict__)
     return self
 
@@ -316,8 +320,11 @@ def _check_rebuilt(model, params:dict, arrays:dict) -> np.ndarray:
 def _load(cls:_EndModel, path):
     "A model of this class from a file `save` wrote; a ValueError naming `path` if it is damaged."
     meta, arrays = read_model_file(path)
-    if meta.get("class") != cls.__name__: raise ValueError(f"{path} holds a {meta.get('class')!r}, not a {cls.__name__}")
-    try: new = cls._from_state(meta["params"], arrays); P, saved = _probe(new, arrays["coef_"].shape[1]), arrays["probe"]
+    if meta.get("class") != cls.__name__:
+        raise ValueError(f"{path} holds a {meta.get('class')!r}, not a {cls.__name__}")
+    try:
+        new = cls._from_state(meta["params"], arrays)
+        P, saved = _probe(new, arrays["coef_"].shape[1]), arrays["probe"]
     except (KeyError, TypeError, ValueError, IndexError, AttributeError) as e:
         raise ValueError(f"{path} is damaged or was not saved by `save` ({type(e).__name__}: {e})") from None
     # float64 sums of d products move by ~d * 1e-16 between BLAS kernels; another model moves them by far more
@@ -337,10 +344,12 @@ def save(self:TransformerClassifier, path) -> Path:
     self._check_fitted()
     params = {p: getattr(self, p) for p in ("epochs", "lr", "batch_size", "max_length", "weight_decay", "train_layers",
                                             "seed")}
-    meta = {"class": type(self).__name__, "format": MODEL_FILE_FORMAT, "params": params, "trained_from": self.model_name}
+    meta = {"class": type(self).__name__, "format": MODEL_FILE_FORMAT, "params": params,
+            "trained_from": self.model_name}
     def write(folder:Path):
         self.encoder_.save_pretrained(folder); self.tok_.save_pretrained(folder)
-        save_file({k: v.detach().cpu().contiguous() for k, v in self.head_.state_dict().items()}, folder / "head.safetensors")
+        head = {k: v.detach().cpu().contiguous() for k, v in self.head_.state_dict().items()}
+        save_file(head, folder / "head.safetensors")
         (folder / MODEL_JSON).write_text(json.dumps(meta))
     return write_folder_atomic(path, write, MODEL_JSON)
 

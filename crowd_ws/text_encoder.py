@@ -167,7 +167,7 @@ def encode(self:TextEncoder, texts, missing:str="error") -> np.ndarray:
     texts = _check_texts(texts, missing)
     if self.cache_dir is None: return self._embed(texts) if texts else np.zeros((0, self.dim), np.float32)
     f = self._cache_file()
-    if getattr(self, "_weights", None) is None: self._weights = weights_id(self.model_name)  # once: the model loads once
+    if getattr(self, "_weights", None) is None: self._weights = weights_id(self.model_name)  # once, as the model loads
     known = _read_cache(f, self._hidden_size(), self._weights) if f.exists() else {}
     keys = [_key(t) for t in texts]
     new = sorted({k: t for k, t in zip(keys, texts) if k not in known}.items())
