@@ -18,7 +18,8 @@ from .base import (MODEL_FILE_FORMAT, NotFittedError, check_cardinality, check_n
                            read_model_file, write_model_file)
 from .core import check_L, check_Y, write_folder_atomic
 from .dawid_skene import votes_per_row
-from .text_encoder import TextEncoder, _check_texts, _pool, default_device, default_encoder_path, encoder_name
+from .text_encoder import (TextEncoder, _check_texts, _pool, default_device, default_encoder_path, encoder_name,
+                                   hf_progress)
 
 # importable from here as before 13_text_encoder
 _all_ = ["TextEncoder", "default_device", "default_encoder_path", "encoder_name"]
@@ -220,8 +221,9 @@ def fit(self:TransformerClassifier, texts, Y, L=None, drop_unlabeled:bool=True, 
     with torch.random.fork_rng(devices=gpus):  # seeded here; the caller's own torch random state is left as it was
         torch.manual_seed(self.seed)
         new = copy.copy(self)  # trained apart: a fit that fails or is interrupted (Ctrl-C) leaves this model as it was
-        new.tok_ = AutoTokenizer.from_pretrained(self.model_name)
-        new.encoder_ = AutoModel.from_pretrained(self.model_name).to(self.device)
+        with hf_progress(self.progress_bar):
+            new.tok_ = AutoTokenizer.from_pretrained(self.model_name)
+            new.encoder_ = AutoModel.from_pretrained(self.model_name).to(self.device)
         new.head_ = torch.nn.Linear(new.encoder_.config.hidden_size, Y.shape[1]).to(self.device)
         opt = torch.optim.AdamW(new._trainable(), lr=self.lr, weight_decay=self.weight_decay)
         q, g = torch.tensor(Y, dtype=torch.float32, device=self.device), torch.Generator().manual_seed(self.seed)
@@ -347,7 +349,7 @@ def save(self:TransformerClassifier, path) -> Path:
     meta = {"class": type(self).__name__, "format": MODEL_FILE_FORMAT, "params": params,
             "trained_from": self.model_name}
     def write(folder:Path):
-        self.encoder_.save_pretrained(folder); self.tok_.save_pretrained(folder)
+        with hf_progress(self.progress_bar): self.encoder_.save_pretrained(folder); self.tok_.save_pretrained(folder)
         head = {k: v.detach().cpu().contiguous() for k, v in self.head_.state_dict().items()}
         save_file(head, folder / "head.safetensors")
         (folder / MODEL_JSON).write_text(json.dumps(meta))
@@ -367,7 +369,8 @@ def _load(cls:TransformerClassifier, path, device:str|None=None):
         raise ValueError(f"{path} holds a {meta.get('class')!r} of format {meta.get('format')!r}, not a {cls.__name__} "
                          f"of format {MODEL_FILE_FORMAT}")
     new = cls(model=path, device=device, **meta["params"])  # settings checked as when built
-    new.tok_, new.encoder_ = AutoTokenizer.from_pretrained(path), AutoModel.from_pretrained(path).to(new.device).eval()
+    with hf_progress(new.progress_bar):
+        new.tok_, new.encoder_ = AutoTokenizer.from_pretrained(path), AutoModel.from_pretrained(path).to(new.device).eval()
     head = load_file(path / "head.safetensors")
     new.head_ = torch.nn.Linear(head["weight"].shape[1], head["weight"].shape[0]).to(new.device)
     new.head_.load_state_dict(head)

@@ -5,6 +5,7 @@
 # %% ../nbs/13_text_encoder.ipynb #1e60ecee
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.util
 import os
@@ -19,7 +20,7 @@ from .base import check_number
 from .core import write_atomic
 
 # %% auto #0
-__all__ = ['default_encoder_path', 'encoder_name', 'default_device', 'TextEncoder', 'weights_id']
+__all__ = ['default_encoder_path', 'encoder_name', 'hf_progress', 'default_device', 'TextEncoder', 'weights_id']
 
 # %% ../nbs/13_text_encoder.ipynb #44a2b3c9
 def default_encoder_path() -> str:
@@ -65,6 +66,16 @@ def _pool(hidden, mask, pooling:str):
     return (hidden * m).sum(1) / m.sum(1).clamp(min=1)
 
 # %% ../nbs/13_text_encoder.ipynb #a660f597
+@contextlib.contextmanager
+def hf_progress(show:bool):
+    "Hugging Face's own progress bars (loading and saving weights) shown inside only if `show`; as they were after."
+    from transformers.utils import logging as hf_logging
+    hide = not show and hf_logging.is_progress_bar_enabled()
+    if hide: hf_logging.disable_progress_bar()
+    try: yield
+    finally:
+        if hide: hf_logging.enable_progress_bar()
+
 def default_device(device:str|None=None) -> str:
     "`device` if given; else 'cuda' when torch sees a GPU, else 'cpu' (asked when a model is made, never at import)."
     if device is not None: return device
@@ -92,8 +103,9 @@ class TextEncoder:
         "Load tokenizer and model on first use (nothing happens at construction or import)."
         if self._model is None:
             from transformers import AutoModel, AutoTokenizer
-            self._tok = AutoTokenizer.from_pretrained(self.model_name)
-            self._model = AutoModel.from_pretrained(self.model_name).to(self.device).eval()
+            with hf_progress(self.progress_bar):  # progress_bar=False: no bar of Hugging Face's either
+                self._tok = AutoTokenizer.from_pretrained(self.model_name)
+                self._model = AutoModel.from_pretrained(self.model_name).to(self.device).eval()
         return self._tok, self._model
 
     @property
