@@ -294,6 +294,9 @@ def _check_scored(metric, golds, preds, probs, average="binary"):
                                             "ece") and ((golds < 0) | (golds >= probs.shape[1])).any():
             raise ValueError(f"golds holds labels outside 0 .. {probs.shape[1] - 1} (e.g. -1, unknown): leave them "
                              f"out with filter_dict={{'golds': [-1]}}")
+    if metric == "roc_auc" and golds is not None and len(np.unique(golds)) < 2:  # scikit-learn: nan, and a warning
+        raise ValueError(f"roc_auc needs gold labels of at least two classes; these hold {np.unique(golds).tolist()} "
+                         f"only (the AUC is undefined)")
     if metric in _BINARY and average == "binary" and golds is not None and len(np.union1d(golds,
         preds if preds is not None else [])) > 2:
         raise ValueError(f"{metric} is a two-class metric but the labels hold "
