@@ -168,8 +168,13 @@ def answer_table(answers:pd.DataFrame,  # one row per answer
     if not isinstance(answers, pd.DataFrame):
         raise TypeError(f"answers must be a pandas DataFrame, got {type(answers).__name__}")
     if item_col is worker_col is label_col is None and _is_tutorial_frame(answers):
-        return pd.DataFrame({"item": answers.index.to_numpy(), "worker": answers.worker_id.to_numpy(),
-                             "label": answers.answer.to_numpy()})
+        if "tweet_id" in answers.columns: items = answers.tweet_id.to_numpy()  # the frame after reset_index()
+        elif answers.index.name is None and isinstance(answers.index, pd.RangeIndex):  # row numbers, not items
+            raise ValueError("the answers have the tutorial's columns worker_id and answer but no item ids: set the "
+                             "items as the index (set_index('tweet_id')), or name the columns with item_col=, "
+                             "worker_col=, label_col=")
+        else: items = answers.index.to_numpy()
+        return pd.DataFrame({"item": items, "worker": answers.worker_id.to_numpy(), "label": answers.answer.to_numpy()})
     cols = {"item": item_col or "item", "worker": worker_col or "worker", "label": label_col or "label"}
     missing = [c for c in cols.values() if c not in answers.columns]
     if missing: raise KeyError(f"the answer table has no column(s) {missing}; it has {list(answers.columns)} "
