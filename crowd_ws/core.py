@@ -280,8 +280,9 @@ def short_repr(x, n:int=160) -> str:
 
 # %% ../nbs/00_core.ipynb #924fa3a4
 def check_writable(path, folder:bool=False) -> Path:
-    "`path` as a Path, or an OSError now (before any work) if a file (`folder`: a folder) cannot be written there."
-    path = Path(path)
+    ("`path` as a Path (a symbolic link: what it points to, so that the link stays and its target is written), or an "
+     "OSError now (before any work) if a file (`folder`: a folder) cannot be written there.")
+    path = Path(path).resolve() if Path(path).is_symlink() else Path(path)
     if path.is_dir() and not folder: raise IsADirectoryError(f"{path} is a folder: give the name of a file to write")
     if not path.parent.is_dir():
         raise FileNotFoundError(f"no folder {path.parent} to write {path.name} in: create it first")
@@ -321,11 +322,10 @@ def write_atomic(path:Path, write):
 def write_folder_atomic(path, write, mark:str) -> Path:
     ("Call `write(folder)` on a new folder beside `path`, then put it in place of `path`: a folder that does not exist, "
      "is empty, or holds the file `mark` (written by an earlier call); anything else is refused before any work.")
-    path = Path(path)
+    path = check_writable(path, folder=True)
     if path.exists() and not (path.is_dir() and ((path / mark).is_file() or not any(path.iterdir()))):
         raise FileExistsError(f"{path} exists and is not a folder this library saved (no {mark} in it): give a new name "
                               f"or remove it")
-    check_writable(path, folder=True)
     tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part"))
     old = tmp.with_suffix(".old")
     try:
