@@ -318,12 +318,15 @@ def _check_rebuilt(model, params:dict, arrays:dict) -> np.ndarray:
                         f"it does")
     return P
 
+def _check_class(meta:dict, cls, path):
+    "A ValueError unless the saved model's settings `meta` (from `read_model_file`) name the class `cls`."
+    if meta.get("class") != cls.__name__: raise ValueError(f"{path} holds a {meta.get('class')!r}, not a {cls.__name__}")
+
 @patch(cls_method=True)
 def _load(cls:_EndModel, path):
     "A model of this class from a file `save` wrote; a ValueError naming `path` if it is damaged."
     meta, arrays = read_model_file(path)
-    if meta.get("class") != cls.__name__:
-        raise ValueError(f"{path} holds a {meta.get('class')!r}, not a {cls.__name__}")
+    _check_class(meta, cls, path)
     try:
         new = cls._from_state(meta["params"], arrays)
         P, saved = _probe(new, arrays["coef_"].shape[1]), arrays["probe"]
@@ -352,7 +355,7 @@ def save(self:TransformerClassifier, path) -> Path:
         with hf_progress(self.progress_bar): self.encoder_.save_pretrained(folder); self.tok_.save_pretrained(folder)
         head = {k: v.detach().cpu().contiguous() for k, v in self.head_.state_dict().items()}
         save_file(head, folder / "head.safetensors")
-        (folder / MODEL_JSON).write_text(json.dumps(meta))
+        write_model_file(folder / MODEL_JSON, meta, {})  # the settings, as a label model's JSON file without arrays
     return write_folder_atomic(path, write, MODEL_JSON)
 
 @patch(cls_method=True)
@@ -363,11 +366,8 @@ def _load(cls:TransformerClassifier, path, device:str|None=None):
     from transformers import AutoModel, AutoTokenizer
     path = Path(path).resolve()
     if not (path / MODEL_JSON).is_file(): raise FileNotFoundError(f"{path} holds no saved model (no {MODEL_JSON})")
-    try: meta = json.loads((path / MODEL_JSON).read_text())
-    except ValueError: raise ValueError(f"{path / MODEL_JSON} is damaged: not JSON") from None
-    if meta.get("class") != cls.__name__ or meta.get("format") != MODEL_FILE_FORMAT:
-        raise ValueError(f"{path} holds a {meta.get('class')!r} of format {meta.get('format')!r}, not a {cls.__name__} "
-                         f"of format {MODEL_FILE_FORMAT}")
+    meta, _ = read_model_file(path / MODEL_JSON)  # checked as any model file: JSON, its format
+    _check_class(meta, cls, path)
     new = cls(model=path, device=device, **meta["params"])  # settings checked as when built
     with hf_progress(new.progress_bar):
         new.tok_, new.encoder_ = AutoTokenizer.from_pretrained(path), AutoModel.from_pretrained(path).to(new.device).eval()
