@@ -139,11 +139,11 @@ def _embed(self:TextEncoder, texts:list) -> np.ndarray:
     return out
 
 @patch
-def _cache_file(self:TextEncoder) -> Path:
-    "One file per (model, pooling, max_length): the model's name cut to 60 characters, and a hash of all of it."
+def _cache_folder(self:TextEncoder) -> Path:
+    "One folder per (model, pooling, max_length): the model's name cut to 60 characters, and a hash of all of it."
     slug = re.sub(r"[^A-Za-z0-9_.-]+", "_", str(self.model_name))[-60:]
     tag = hashlib.sha1(str(self.model_name).encode()).hexdigest()[:8]
-    return Path(self.cache_dir) / f"{slug}-{tag}-{self.pooling}-{self.max_length}.npz"
+    return Path(self.cache_dir) / f"{slug}-{tag}-{self.pooling}-{self.max_length}"
 
 def weights_id(model_name:str) -> str:
     ("What tells an encoder's weights apart, for the cache: for a local folder, a hash of its files' names, sizes "
@@ -157,38 +157,101 @@ def weights_id(model_name:str) -> str:
 def _key(text:str) -> bytes: return hashlib.sha1(text.encode("utf-8")).hexdigest().encode()
 
 # %% ../nbs/13_text_encoder.ipynb #9449828a
-def _read_cache(f:Path, dim:int, weights:str) -> dict:
-    ("The embedding cache in `f` as {key: vector}; empty (with a warning) if the file is damaged, of another "
-     "dimension, or made with other weights than `weights` (a `weights_id`).")
-    try:
-        with np.load(f, allow_pickle=False) as z: keys, emb, made_by = z["keys"], z["emb"], str(z.get("weights", ""))
-        if made_by != weights:
-            raise ValueError("made with other weights than the model's now (saved again in its folder?)")
-        if emb.ndim != 2 or emb.shape[1] != dim or len(keys) != len(emb):
-            raise ValueError(f"vectors of shape {emb.shape}, {len(keys)} keys; the model gives {dim}")
-        return dict(zip(keys.tolist(), emb))
-    except Exception as e:  # any damage: rebuild
-        warnings.warn(f"the embedding cache {f} is unusable ({type(e).__name__}: {str(e)[:100]}); rebuilding it",
-                      stacklevel=3)
-        return {}
+def _records(dim:int) -> np.dtype: return np.dtype([("key", "S40"), ("emb", "<f4", (dim,))])
+def _tier(rows:int) -> int: return int(rows).bit_length() // 3  # shards within about a factor of 8 in size
+
+class _Shards:
+    "An embedding cache folder: shards of (key, vector) records, an index key -> (shard, row), merged by size tier."
+    def __init__(self, folder:Path, dim:int, weights:str):
+        self.folder, self.dim, self.tag = folder, dim, hashlib.sha1(weights.encode()).hexdigest()[:12]
+        self.where, self.keys = {}, {}  # key -> (shard name, row); shard name -> its keys
+
+    def _unusable(self, f:Path, why:str):
+        warnings.warn(f"the embedding cache {f} is unusable ({why[:100]}); rebuilding it", stacklevel=4)
+        f.unlink(missing_ok=True)
+
+    def _index(self, name:str, keys):
+        self.keys[name] = keys
+        self.where.update((k, (name, i)) for i, k in enumerate(keys.tolist()))
+
+    def _forget(self, names):
+        for name in names:
+            for k in self.keys.pop(name).tolist():
+                if self.where.get(k, ("",))[0] == name: del self.where[k]
+
+    def refresh(self):
+        "Index the shards written since the last look (by this encoder or another process); forget those gone."
+        names = {f.name for f in self.folder.glob("*.npy")}
+        self._forget(set(self.keys) - names)
+        for name in sorted(names - set(self.keys)):
+            f = self.folder / name
+            if not name.startswith(self.tag + "-"):
+                self._unusable(f, "made with other weights than the model's now (saved again in its folder?)")
+                continue
+            try:
+                a = np.load(f, mmap_mode="r", allow_pickle=False)
+                if a.dtype != _records(self.dim):
+                    what = a.shape + a.dtype["emb"].shape if "emb" in (a.dtype.names or ()) else a.dtype
+                    raise ValueError(f"vectors of shape {what}; the model gives {self.dim}")
+                self._index(name, np.array(a["key"]))
+            except FileNotFoundError: continue  # merged away by another process meanwhile
+            except Exception as e: self._unusable(f, f"{type(e).__name__}: {e}")
+
+    def get(self, keys:list) -> np.ndarray:
+        "The vectors of indexed `keys`, each shard memory-mapped (only the rows asked for are read)."
+        out, by_shard = np.empty((len(keys), self.dim), np.float32), {}
+        for i, k in enumerate(keys): by_shard.setdefault(self.where[k][0], []).append((i, self.where[k][1]))
+        for name, pairs in by_shard.items():
+            pos, rows = np.array(pairs).T
+            out[pos] = np.load(self.folder / name, mmap_mode="r", allow_pickle=False)["emb"][rows]
+        return out
+
+    def _write(self, rec) -> str:
+        name = f"{self.tag}-{hashlib.sha1(rec['key'].tobytes()).hexdigest()[:16]}.npy"
+        write_atomic(self.folder / name, lambda out: np.save(out, rec, allow_pickle=False))
+        self._index(name, np.array(rec["key"]))
+        return name
+
+    def add(self, keys, emb):
+        "Write new vectors as one more shard, then merge each size tier that holds 8 shards into one."
+        rec = np.empty(len(keys), _records(self.dim)); rec["key"], rec["emb"] = keys, emb
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self._write(rec)
+        while True:
+            tiers = {}
+            for name, k in sorted(self.keys.items()): tiers.setdefault(_tier(len(k)), []).append(name)
+            group = next((g for g in tiers.values() if len(g) >= 8), None)
+            if group is None: return
+            try: parts = np.concatenate([np.load(self.folder / n, mmap_mode="r", allow_pickle=False) for n in group])
+            except FileNotFoundError: return self.refresh()  # another process merged them first
+            merged = self._write(parts[np.unique(parts["key"], return_index=True)[1]])
+            for n in group:
+                if n != merged: (self.folder / n).unlink(missing_ok=True)
+            self._forget([n for n in group if n != merged])
+
 
 # %% ../nbs/13_text_encoder.ipynb #cf66e346
 @patch
 def encode(self:TextEncoder, texts, missing:str="error") -> np.ndarray:
     "Embed a list or Series of texts: an (n, d) float32 array, in input order."
     texts = _check_texts(texts, missing)
-    if self.cache_dir is None: return self._embed(texts) if texts else np.zeros((0, self.dim), np.float32)
-    f = self._cache_file()
-    if getattr(self, "_weights", None) is None: self._weights = weights_id(self.model_name)  # once, as the model loads
-    known = _read_cache(f, self._hidden_size(), self._weights) if f.exists() else {}
-    keys = [_key(t) for t in texts]
-    new = sorted({k: t for k, t in zip(keys, texts) if k not in known}.items())
-    if new:
-        known.update(zip([k for k, _ in new], self._embed([t for _, t in new])))
-        f.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(f, lambda out: np.savez(out, keys=np.array(list(known)), emb=np.stack(list(known.values())),
-                                             weights=np.array(self._weights)))
-    return np.stack([known[k] for k in keys]) if keys else np.zeros((0, self.dim), np.float32)
+    if not texts: return np.zeros((0, self._hidden_size()), np.float32)
+    if self.cache_dir is None: return self._embed(texts)
+    cache, keys = self._cache(), [_key(t) for t in texts]
+    for _ in range(3):
+        cache.refresh()
+        new = sorted({k: t for k, t in zip(keys, texts) if k not in cache.where}.items())
+        if new: cache.add([k for k, _ in new], self._embed([t for _, t in new]))
+        try: return cache.get(keys)
+        except FileNotFoundError: continue  # a shard merged away by another process since the look: look again
+    return self._embed(texts)  # the folder keeps changing under us: embed without it
+
+@patch
+def _cache(self:TextEncoder) -> _Shards:
+    "The cache folder's index, kept between calls (the weights are identified once, as the model loads)."
+    if getattr(self, "_shards", None) is None or self._shards.folder != self._cache_folder():
+        self._shards = _Shards(self._cache_folder(), self._hidden_size(), weights_id(self.model_name))
+    return self._shards
 
 @patch
 def encode_text(self:TextEncoder, text:str) -> np.ndarray:
