@@ -10,6 +10,7 @@ import hashlib
 import importlib.util
 import os
 import re
+import threading
 import warnings
 from pathlib import Path
 
@@ -82,6 +83,10 @@ def default_device(device:str|None=None) -> str:
     import torch
     return "cuda" if torch.cuda.is_available() else "cpu"
 
+# one lock for this process's encoders: a model's first load (transformers' lazy imports fail when two threads make
+# them at once) and the cache's index; the model itself runs outside it
+_LOCK = threading.RLock()
+
 class TextEncoder:
     "Embed texts with a transformer encoder (mean-pooled by default), batched, optionally cached on disk."
     def __init__(self, model:str|None=None,  # HF model name or folder; default: the shipped MiniLM
@@ -101,7 +106,8 @@ class TextEncoder:
 
     def _load(self):
         "Load tokenizer and model on first use (nothing happens at construction or import)."
-        if self._model is None:
+        with _LOCK:
+            if self._model is not None: return self._tok, self._model
             from transformers import AutoModel, AutoTokenizer
             with hf_progress(self.progress_bar):  # progress_bar=False: no bar of Hugging Face's either
                 self._tok = AutoTokenizer.from_pretrained(self.model_name)
@@ -115,7 +121,8 @@ class TextEncoder:
 
     def _hidden_size(self) -> int:
         "The embedding dimension from the model's config alone (no weights loaded)."
-        if getattr(self, "_dim", None) is None:
+        with _LOCK:
+            if getattr(self, "_dim", None) is not None: return self._dim
             from transformers import AutoConfig
             self._dim = AutoConfig.from_pretrained(self.model_name).hidden_size
         return self._dim
@@ -237,13 +244,15 @@ def encode(self:TextEncoder, texts, missing:str="error") -> np.ndarray:
     texts = _check_texts(texts, missing)
     if not texts: return np.zeros((0, self._hidden_size()), np.float32)
     if self.cache_dir is None: return self._embed(texts)
-    cache, keys = self._cache(), [_key(t) for t in texts]
+    with _LOCK: cache, keys = self._cache(), [_key(t) for t in texts]
     for _ in range(3):
-        cache.refresh()
-        new = sorted({k: t for k, t in zip(keys, texts) if k not in cache.where}.items())
-        if new: cache.add([k for k, _ in new], self._embed([t for _, t in new]))
-        try: return cache.get(keys)
-        except FileNotFoundError: continue  # a shard merged away by another process since the look: look again
+        with _LOCK:  # threads of this process take turns on the index (the model runs outside)
+            cache.refresh(); new = sorted({k: t for k, t in zip(keys, texts) if k not in cache.where}.items())
+        emb = self._embed([t for _, t in new]) if new else None
+        with _LOCK:
+            if new: cache.add([k for k, _ in new], emb)
+            try: return cache.get(keys)
+            except FileNotFoundError: continue  # a shard merged away by another process since the look: look again
     return self._embed(texts)  # the folder keeps changing under us: embed without it
 
 @patch
