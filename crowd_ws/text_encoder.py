@@ -236,7 +236,6 @@ class _Shards:
                 if n != merged: (self.folder / n).unlink(missing_ok=True)
             self._forget([n for n in group if n != merged])
 
-
 # %% ../nbs/13_text_encoder.ipynb #cf66e346
 @patch
 def encode(self:TextEncoder, texts, missing:str="error") -> np.ndarray:
@@ -244,7 +243,8 @@ def encode(self:TextEncoder, texts, missing:str="error") -> np.ndarray:
     texts = _check_texts(texts, missing)
     if not texts: return np.zeros((0, self._hidden_size()), np.float32)
     if self.cache_dir is None: return self._embed(texts)
-    with _LOCK: cache, keys = self._cache(), [_key(t) for t in texts]
+    keys = [_key(t) for t in texts]
+    with _LOCK: cache = self._cache()
     for _ in range(3):
         with _LOCK:  # threads of this process take turns on the index (the model runs outside)
             cache.refresh(); new = sorted({k: t for k, t in zip(keys, texts) if k not in cache.where}.items())
@@ -252,7 +252,7 @@ def encode(self:TextEncoder, texts, missing:str="error") -> np.ndarray:
         with _LOCK:
             if new: cache.add([k for k, _ in new], emb)
             try: return cache.get(keys)
-            except FileNotFoundError: continue  # a shard merged away by another process since the look: look again
+            except (FileNotFoundError, KeyError): continue  # a shard gone since the look (merged elsewhere): again
     return self._embed(texts)  # the folder keeps changing under us: embed without it
 
 @patch
