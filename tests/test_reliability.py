@@ -364,6 +364,42 @@ def test_16b_embedding_cache_follows_the_weights(tmp_path):
     assert not np.allclose(after, before)
 
 
+# 16c. processes sharing one cache folder: each finds what the others wrote, and none loses another's vectors
+def _fake_embed(texts):
+    return np.array([[len(t), t.count("7")] * 192 for t in texts], np.float32)
+
+
+def _encode_in_process(folder, start, out):
+    enc = TextEncoder(cache_dir=folder)
+    enc._embed = _fake_embed  # a stand-in model: the cache is under test
+    got = [enc.encode([f"text {i}" for i in range(j, j + 5)]) for j in range(start, start + 300, 3)]
+    out.put(all(np.array_equal(g, _fake_embed([f"text {i}" for i in range(j, j + 5)]))
+                for g, j in zip(got, range(start, start + 300, 3))))
+
+
+def test_16c_embedding_cache_shared_by_processes(tmp_path):
+    import multiprocessing
+    ctx = multiprocessing.get_context("fork")
+    out = ctx.Queue()
+    TextEncoder(cache_dir=tmp_path)._hidden_size()  # transformers imported once, before the processes fork
+    procs = [ctx.Process(target=_encode_in_process, args=(tmp_path, start, out)) for start in (0, 150, 151)]
+    try:
+        for p in procs:
+            p.start()
+        results = [out.get(timeout=120) for _ in procs]
+        for p in procs:
+            p.join(timeout=60)
+    finally:  # never leave a process behind, whatever failed
+        for p in procs:
+            if p.is_alive():
+                p.kill()
+    assert results == [True, True, True] and all(p.exitcode == 0 for p in procs)
+    enc = TextEncoder(cache_dir=tmp_path)
+    enc._embed = None  # every text any process embedded is in the folder: nothing is embedded again
+    texts = [f"text {i}" for i in range(453)]  # 0-301, 150-451, 151-452
+    np.testing.assert_array_equal(enc.encode(texts), _fake_embed(texts))
+
+
 # 17. a LabelModel fit that would take hours is refused up front, with an alternative
 def test_17_huge_cardinality_refused_fast():
     t0 = time.perf_counter()
