@@ -18,7 +18,7 @@ import scipy.sparse as sp
 
 # %% auto #0
 __all__ = ['ABSTAIN', 'to_sparse', 'to_dense', 'check_L', 'check_Y', 'votes', 'vote_counts', 'voted_rows', 'answer_table',
-           'plain_value', 'label_order', 'answer_classes', 'check_one_type', 'encode_answers', 'short_repr',
+           'plain_value', 'label_order', 'answer_classes', 'check_one_type', 'encode_answers', 'no_match', 'short_repr',
            'check_writable', 'write_files_atomic', 'write_atomic', 'write_folder_atomic']
 
 # %% ../nbs/00_core.ipynb #a64f9f10
@@ -271,6 +271,18 @@ def encode_answers(answers:pd.DataFrame,  # long table, one row per answer (see 
                       stacklevel=3)
         L = sp.csr_matrix(((codes[last] + 1).astype(dtype), (rows[last], cols[last])), shape=shape)
     return L, pd.Index(items, name="item"), pd.Index(workers, name="worker"), classes
+
+# %% ../nbs/00_core.ipynb #da49367d
+def no_match(what:str, asked, have, stacklevel:int=2):
+    ("Not one answer matched the requested `what` (items, workers, labels): a ValueError naming both sides' types "
+     "where they have none in common, else a warning.")
+    plain = lambda v: [plain_value(x) for x in list(v)[:1000]]
+    kind = lambda v: sorted({type(x).__name__ for x in plain(v)})
+    if not set(kind(asked)) & set(kind(have)):
+        raise ValueError(f"no answer matches the requested {what}: they are {kind(asked)} (e.g. {plain(asked)[:3]}) "
+                         f"but the answer table holds {kind(have)} (e.g. {plain(have)[:3]})")
+    warnings.warn(f"no answer matches the {len(asked)} requested {what} (e.g. {plain(asked)[:3]}; the answer table "
+                  f"holds e.g. {plain(have)[:3]}): their cells abstain", stacklevel=stacklevel + 1)
 
 # %% ../nbs/00_core.ipynb #9cc31404
 def short_repr(x, n:int=160) -> str:

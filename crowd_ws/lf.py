@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from .core import ABSTAIN, answer_table, plain_value, short_repr
+from .core import ABSTAIN, answer_table, no_match, short_repr
 
 # %% auto #0
 __all__ = ['LambdaPreprocessor', 'BasePreprocessor', 'textblob_polarity', 'DataPoint', 'is_frozen', 'is_shared', 'copy_point',
@@ -332,25 +332,17 @@ def crowd_worker_lfs(answers:pd.DataFrame,  # long table `item, worker, label` (
             for l in labels for w in keep]
 
 # %% ../nbs/02_lf.ipynb #0c22b5f1
-def _no_match(what, asked, have) -> str:
-    "Why no answer matched: the two sides' types and a few values."
-    plain = lambda v: [plain_value(x) for x in list(v)[:1000]]
-    kind = lambda v: sorted({type(x).__name__ for x in plain(v)})
-    return (f"no answer matches the requested {what}: they are {kind(asked)} (e.g. {plain(asked)[:3]}) "
-            f"but the answer table holds {kind(have)} (e.g. {plain(have)[:3]})")
-
 def _cells(t:pd.DataFrame, items, workers, labels):
     "(row codes, unique items, row, col, label) of the answers that land in the matrix; last answer wins."
     codes, uniq = pd.factorize(np.asarray(items))
     row, col = pd.Index(uniq).get_indexer(t.item.to_numpy()), pd.Index(workers).get_indexer(t.worker.to_numpy())
-    if len(t) and len(uniq) and not (row >= 0).any(): raise ValueError(_no_match("items", uniq, t.item.unique()))
-    if len(t) and len(workers) and not (col >= 0).any():
-        raise ValueError(_no_match("workers", workers, t.worker.unique()))
+    if len(t) and len(uniq) and not (row >= 0).any(): no_match("items", uniq, t.item.unique(), 4)
+    if len(t) and len(workers) and not (col >= 0).any(): no_match("workers", workers, t.worker.unique(), 4)
     ok = (row >= 0) & (col >= 0)
     cell = pd.Series(t.label.to_numpy()[ok]).groupby(row[ok] * len(workers) + col[ok], sort=False).last()
     keep = np.isin(cell.to_numpy(), list(labels))
     if ok.any() and len(labels) and not keep.any() and not np.isin(t.label.unique(), list(labels)).any():
-        raise ValueError(_no_match("labels", list(labels), t.label.unique()))
+        no_match("labels", list(labels), t.label.unique(), 4)
     key = cell.index.to_numpy()[keep]
     return codes, uniq, key // len(workers), key % len(workers), cell.to_numpy()[keep].astype(np.int64)
 

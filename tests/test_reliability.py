@@ -126,7 +126,7 @@ def test_5_mutations_do_not_leak_between_lfs_and_rows():
     assert PandasLFApplier(lfs).apply(df, progress_bar=False).tolist() == [[1, 1, 1], [1, 1, 1]]
 
 
-# 6. no match between the answer table and the requested ids or labels is an error naming the mismatch
+# 6. no match between the answer table and the requested ids or labels because of their types is an error naming them
 def test_6_crowd_label_matrix_type_mismatch():
     answers = pd.DataFrame({"item": [1, 1, 2], "worker": ["a", "b", "a"], "label": [1, 0, 1]})
     with pytest.raises(ValueError, match="no answer matches the requested items: they are \\['str'\\]"):
