@@ -47,7 +47,8 @@ def encoder_name(model:str|os.PathLike|None) -> str:
 # %% ../nbs/13_text_encoder.ipynb #454d7844
 def _check_texts(texts, missing:str="error") -> list:
     "Texts as a list of str; None/NaN are an error naming positions, or '' with missing='empty'."
-    if isinstance(texts, str): raise TypeError("encode expects a list or Series of texts; use encode_text for one text")
+    if isinstance(texts, str):
+        raise TypeError(f"expected a list or Series of texts, got one str ({texts[:40]!r}): wrap it in a list, [text]")
     texts = list(texts)
     gone = [i for i, t in enumerate(texts) if t is None or (isinstance(t, float) and np.isnan(t))]
     if gone and missing != "empty":
