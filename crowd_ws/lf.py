@@ -76,6 +76,11 @@ def is_shared(v) -> bool:
 def copy_point(x):
     ("A copy of a data point whose plain containers (lists, dicts, sets, arrays) are copied too; other values are "
      "shared (`is_shared`).")
+    if isinstance(x, pd.Series):  # pandas' own copy drops what a preprocessor set as an attribute (x.doc = ...)
+        out = pd.Series.copy(x, deep=True)
+        for k, v in x.__dict__.items():
+            if k not in out.__dict__: object.__setattr__(out, k, v if is_shared(v) else copy.deepcopy(v))
+        return out
     if not isinstance(x, DataPoint): return copy.deepcopy(x)
     out = DataPoint()
     out.__dict__.update({k: v if is_shared(v) else copy.deepcopy(v) for k, v in x.__dict__.items()})
