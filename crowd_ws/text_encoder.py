@@ -176,7 +176,7 @@ class _Shards:
 
     def _unusable(self, f:Path, why:str):
         warnings.warn(f"the embedding cache {f} is unusable ({why[:100]}); rebuilding it", stacklevel=4)
-        f.unlink(missing_ok=True)
+        with contextlib.suppress(OSError): f.unlink(missing_ok=True)  # a folder we may only read: left as it is
 
     def _index(self, name:str, keys):
         self.keys[name] = keys
@@ -205,10 +205,12 @@ class _Shards:
             except FileNotFoundError: continue  # merged away by another process meanwhile
             except Exception as e: self._unusable(f, f"{type(e).__name__}: {e}")
 
-    def get(self, keys:list) -> np.ndarray:
-        "The vectors of indexed `keys`, each shard memory-mapped (only the rows asked for are read)."
+    def get(self, keys:list, extra:dict) -> np.ndarray:
+        "The vectors of `keys`: from `extra` ({key: vector}), else from their shards, memory-mapped (rows asked for only)."
         out, by_shard = np.empty((len(keys), self.dim), np.float32), {}
-        for i, k in enumerate(keys): by_shard.setdefault(self.where[k][0], []).append((i, self.where[k][1]))
+        for i, k in enumerate(keys):
+            if k in extra: out[i] = extra[k]
+            else: by_shard.setdefault(self.where[k][0], []).append((i, self.where[k][1]))
         for name, pairs in by_shard.items():
             pos, rows = np.array(pairs).T
             out[pos] = np.load(self.folder / name, mmap_mode="r", allow_pickle=False)["emb"][rows]
@@ -251,8 +253,14 @@ def encode(self:TextEncoder, texts, missing:str="error") -> np.ndarray:
             cache.refresh(); new = sorted({k: t for k, t in zip(keys, texts) if k not in cache.where}.items())
         emb = self._embed([t for _, t in new]) if new else None
         with _LOCK:
-            if new: cache.add([k for k, _ in new], emb)
-            try: return cache.get(keys)
+            fresh = {}
+            if new:
+                try: cache.add([k for k, _ in new], emb)
+                except OSError as e:  # a folder this process cannot write (read-only, full): the vectors go uncached
+                    warnings.warn(f"the embedding cache {cache.folder} cannot take new vectors ({type(e).__name__}: "
+                                  f"{e}); {len(new)} returned, not cached", stacklevel=2)
+                    fresh = dict(zip([k for k, _ in new], emb))
+            try: return cache.get(keys, fresh)
             except (FileNotFoundError, KeyError): continue  # a shard gone since the look (merged elsewhere): again
     return self._embed(texts)  # the folder keeps changing under us: embed without it
 
