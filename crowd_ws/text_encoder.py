@@ -206,7 +206,7 @@ class _Shards:
             except Exception as e: self._unusable(f, f"{type(e).__name__}: {e}")
 
     def get(self, keys:list, extra:dict) -> np.ndarray:
-        "The vectors of `keys`: from `extra` ({key: vector}), else from their shards, memory-mapped (rows asked for only)."
+        "The vectors of `keys`: from `extra` ({key: vector}), else from their shards, memory-mapped (only rows asked)."
         out, by_shard = np.empty((len(keys), self.dim), np.float32), {}
         for i, k in enumerate(keys):
             if k in extra: out[i] = extra[k]
