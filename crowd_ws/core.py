@@ -47,7 +47,10 @@ def _bad_values(vals:np.ndarray, cols:np.ndarray, names=None) -> str:
     who = [f"{c} ({names[c]})" if names is not None and c < len(names) else str(c) for c in uc]
     return f"values {uv.tolist()} in column(s) {', '.join(who)}"
 
-def _range(k) -> str: return f"-1 (abstain) .. {'k-1' if k is None else k - 1}"
+def _range(k, top=None) -> str:
+    "The labels allowed; with the largest label found, `top`, beyond them: the cardinality that would take it."
+    if k is None or top is None or top < k: return f"-1 (abstain) .. {'k-1' if k is None else k - 1}"
+    return f"-1 (abstain) .. {k - 1} (cardinality {k}; labels up to {top} need cardinality={top + 1})"
 
 def _check_sparse(L, k, names, what):
     "A sparse L (label + 1) as CSR with a signed integer dtype; bad values named."
@@ -61,7 +64,7 @@ def _check_sparse(L, k, names, what):
         hint = ("; it stores -1, as a dense L (-1 = abstain) passed to scipy.sparse as it is would: convert one with "
                 "crowd_ws.core.to_sparse(L)" if (L.data == -1).any() else "")
         raise ValueError(f"{what} (sparse, storing label + 1) has {_bad_values(L.data[bad] - 1, cols, names)}; labels "
-                         f"must be {_range(k)}{hint}")
+                         f"must be {_range(k, int(L.data.max()) - 1)}{hint}")
     return L
 
 # %% ../nbs/00_core.ipynb #b9927b67
@@ -115,7 +118,7 @@ def check_L(L, cardinality:int|None=None,  # when given, votes must be < cardina
     if L.size == 0 or (L.min() >= -1 and (cardinality is None or L.max() < cardinality)): return L
     bad = (L < -1) | ((L >= cardinality) if cardinality is not None else False)
     r, c = np.nonzero(bad)
-    raise ValueError(f"{what} has {_bad_values(L[r, c], c, names)}; labels must be {_range(cardinality)}")
+    raise ValueError(f"{what} has {_bad_values(L[r, c], c, names)}; labels must be {_range(cardinality, int(L.max()))}")
 
 # %% ../nbs/00_core.ipynb #af2bbcdd
 def check_Y(Y, n:int|None=None,  # expected length (rows of L); None: any
