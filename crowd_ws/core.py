@@ -290,7 +290,7 @@ def no_match(what:str, asked, have, stacklevel:int=2):
         raise ValueError(f"no answer matches the requested {what}: they are {kind(asked)} (e.g. {plain(asked)[:3]}) "
                          f"but the answer table holds {kind(have)} (e.g. {plain(have)[:3]})")
     warnings.warn(f"no answer matches the {len(asked)} requested {what} (e.g. {plain(asked)[:3]}; the answer table "
-                  f"holds e.g. {plain(have)[:3]}): their cells abstain", stacklevel=stacklevel + 1)
+                  f"holds e.g. {plain(have)[:3]}): their cells abstain", stacklevel=stacklevel)  # counted as warn counts
 
 # %% ../nbs/00_core.ipynb #9cc31404
 def short_repr(x, n:int=160) -> str:
