@@ -160,13 +160,12 @@ class Preprocessor:
         return f"Preprocessor {self.name}, memoize={self.memoize}" + (f", pre={[p.name for p in self.pre]}" if self.pre else "")
 
     def _map(self, x):
-        "This preprocessor's own step: f(x), or run() on the named fields, its output set on a copy of x."
+        "This preprocessor's own step on x (a copy `__call__` made): f(x), or run() on the named fields, set on x."
         if self.f is not None: return self.f(x)
         out = self.run(**{arg: _get_field(x, field) for field, arg in self.field_names.items()})
         if out is None: return None
         if not isinstance(out, dict):
             raise TypeError(f"run() must return a dict of new fields (or None), got {type(out).__name__}")
-        x = copy_point(x)
         for k, v in out.items(): _set_field(x, self.mapped_field_names.get(k, k), v)
         return x
 
@@ -179,8 +178,8 @@ class Preprocessor:
                                     "a preprocessor must return the (modified) data point")
         return out
 
-    def __call__(self, x):
-        if not self.memoize: return self._run(x)
+    def __call__(self, x):  # on a copy of x, as Snorkel's: the caller's point is never changed
+        if not self.memoize: return self._run(copy_point(x))
         key = self.memoize_key(x)
         # threads share the memo (a Dask worker's, the threaded scheduler): look up and store under a lock, so that
         # another thread's eviction cannot come between; the preprocessing itself runs outside it
@@ -188,7 +187,7 @@ class Preprocessor:
             out = self._cache.get(key)  # never None in a memo: `_run` refuses None
             if out is not None: self._cache.move_to_end(key)
         if out is None:
-            out = self._run(x)
+            out = self._run(copy_point(x))
             with self._lock:
                 self._cache[key] = out
                 if len(self._cache) > self.maxsize: self._cache.popitem(last=False)
