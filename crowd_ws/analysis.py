@@ -168,6 +168,8 @@ def pairwise(L) -> tuple:
 def plot_lf_summary(L, Y=None, lfs=None, top:int|None=30, ax=None):
     "Horizontal bars of each LF's coverage (and empirical accuracy given Y), the `top` most covering LFs."
     import matplotlib.pyplot as plt
+    if top is not None and (isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < 1):
+        raise ValueError(f"top must be a whole number >= 1 (or None: every LF), got {top!r}")
     s = LFAnalysis(L, lfs).lf_summary(Y).sort_values("Coverage", ascending=False)
     if top: s = s.head(top)
     ax = ax or plt.subplots(figsize=(6, 0.22 * len(s) + 1))[1]
