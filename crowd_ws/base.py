@@ -9,6 +9,7 @@ import functools
 import json
 import logging
 import sys
+import warnings
 import weakref
 import zipfile
 from pathlib import Path
@@ -96,6 +97,10 @@ def resolve_class_balance(k:int, balance=None, Y=None) -> np.ndarray:
     if Y is not None:
         Y = check_Y(Y, what="Y_dev", cardinality=k, known=True); Y = Y[Y != -1]
         c = np.bincount(Y, minlength=k).astype(float) + 1e-3  # no class gets exactly 0
+        if (c < 1).any():  # a dev set too small for a rare class: said, for the balance leans hard away from it
+            warnings.warn(f"Y_dev has no label of class(es) {np.flatnonzero(c < 1).tolist()} among its {len(Y)}: the "
+                          f"class balance gives each {1e-3 / c.sum():.0e}, so items will rarely get them; pass "
+                          "class_balance= if the dev labels are not representative", stacklevel=3)
         return c / c.sum()
     return np.full(k, 1 / k)
 
