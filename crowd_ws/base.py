@@ -21,7 +21,7 @@ from fastcore.basics import patch
 from scipy.special import logsumexp
 
 from .analysis import Scorer, probs_to_preds
-from .core import check_L, check_Y, encode_answers, short_repr, votes, voted_rows, write_atomic
+from .core import check_L, check_Y, encode_answers, short_repr, user_level, votes, voted_rows, write_atomic
 from .engine import Workspace, block_results, dot, indicators, is_dask
 
 # %% auto #0
@@ -100,7 +100,7 @@ def resolve_class_balance(k:int, balance=None, Y=None) -> np.ndarray:
         if (c < 1).any():  # a dev set too small for a rare class: said, for the balance leans hard away from it
             warnings.warn(f"Y_dev has no label of class(es) {np.flatnonzero(c < 1).tolist()} among its {len(Y)}: the "
                           f"class balance gives each {1e-3 / c.sum():.0e}, so items will rarely get them; pass "
-                          "class_balance= if the dev labels are not representative", stacklevel=3)
+                          "class_balance= if the dev labels are not representative", stacklevel=user_level())
         return c / c.sum()
     return np.full(k, 1 / k)
 

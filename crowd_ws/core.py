@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import tempfile
 import warnings
 from pathlib import Path
@@ -18,8 +19,8 @@ import scipy.sparse as sp
 
 # %% auto #0
 __all__ = ['ABSTAIN', 'to_sparse', 'to_dense', 'check_L', 'check_Y', 'votes', 'vote_counts', 'voted_rows', 'answer_table',
-           'plain_value', 'label_order', 'answer_classes', 'check_one_type', 'encode_answers', 'no_match', 'short_repr',
-           'check_writable', 'write_files_atomic', 'write_atomic', 'write_folder_atomic']
+           'plain_value', 'label_order', 'answer_classes', 'check_one_type', 'encode_answers', 'user_level', 'no_match',
+           'short_repr', 'check_writable', 'write_files_atomic', 'write_atomic', 'write_folder_atomic']
 
 # %% ../nbs/00_core.ipynb #a64f9f10
 ABSTAIN = -1  # the label of "no vote" in a dense label matrix
@@ -281,7 +282,16 @@ def encode_answers(answers:pd.DataFrame,  # long table, one row per answer (see 
     return L, pd.Index(items, name="item"), pd.Index(workers, name="worker"), classes
 
 # %% ../nbs/00_core.ipynb #da49367d
-def no_match(what:str, asked, have, stacklevel:int=2):
+_PACKAGE = os.path.dirname(__file__) if "__file__" in globals() else None  # None in a notebook
+
+def user_level() -> int:
+    "The `stacklevel` for a `warnings.warn` in the calling function that names the first line outside this package."
+    f, level = sys._getframe(1), 1
+    while f is not None and _PACKAGE and os.path.dirname(f.f_code.co_filename) == _PACKAGE:
+        f, level = f.f_back, level + 1
+    return level
+
+def no_match(what:str, asked, have):
     ("Not one answer matched the requested `what` (items, workers, labels): a ValueError naming both sides' types "
      "where they have none in common, else a warning.")
     plain = lambda v: [plain_value(x) for x in list(v)[:1000]]
@@ -290,7 +300,7 @@ def no_match(what:str, asked, have, stacklevel:int=2):
         raise ValueError(f"no answer matches the requested {what}: they are {kind(asked)} (e.g. {plain(asked)[:3]}) "
                          f"but the answer table holds {kind(have)} (e.g. {plain(have)[:3]})")
     warnings.warn(f"no answer matches the {len(asked)} requested {what} (e.g. {plain(asked)[:3]}; the answer table "
-                  f"holds e.g. {plain(have)[:3]}): their cells abstain", stacklevel=stacklevel)  # counted as warn counts
+                  f"holds e.g. {plain(have)[:3]}): their cells abstain", stacklevel=user_level())
 
 # %% ../nbs/00_core.ipynb #9cc31404
 def short_repr(x, n:int=160) -> str:

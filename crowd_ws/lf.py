@@ -340,13 +340,13 @@ def _cells(t:pd.DataFrame, items, workers, labels):
     "(row codes, unique items, row, col, label) of the answers that land in the matrix; last answer wins."
     codes, uniq = pd.factorize(np.asarray(items))
     row, col = pd.Index(uniq).get_indexer(t.item.to_numpy()), pd.Index(workers).get_indexer(t.worker.to_numpy())
-    if len(t) and len(uniq) and not (row >= 0).any(): no_match("items", uniq, t.item.unique(), 4)
-    if len(t) and len(workers) and not (col >= 0).any(): no_match("workers", workers, t.worker.unique(), 4)
+    if len(t) and len(uniq) and not (row >= 0).any(): no_match("items", uniq, t.item.unique())
+    if len(t) and len(workers) and not (col >= 0).any(): no_match("workers", workers, t.worker.unique())
     ok = (row >= 0) & (col >= 0)
     cell = pd.Series(t.label.to_numpy()[ok]).groupby(row[ok] * len(workers) + col[ok], sort=False).last()
     keep = np.isin(cell.to_numpy(), list(labels))
     if ok.any() and len(labels) and not keep.any() and not np.isin(t.label.unique(), list(labels)).any():
-        no_match("labels", list(labels), t.label.unique(), 4)
+        no_match("labels", list(labels), t.label.unique())
     key = cell.index.to_numpy()[keep]
     return codes, uniq, key // len(workers), key % len(workers), cell.to_numpy()[keep].astype(np.int64)
 

@@ -18,7 +18,7 @@ import numpy as np
 from fastcore.basics import patch
 
 from .base import check_number
-from .core import write_atomic
+from .core import user_level, write_atomic
 
 # %% auto #0
 __all__ = ['default_encoder_path', 'encoder_name', 'hf_progress', 'default_device', 'TextEncoder', 'weights_id']
@@ -175,7 +175,7 @@ class _Shards:
         self.where, self.keys = {}, {}  # key -> (shard name, row); shard name -> its keys
 
     def _unusable(self, f:Path, why:str):
-        warnings.warn(f"the embedding cache {f} is unusable ({why[:100]}); rebuilding it", stacklevel=4)
+        warnings.warn(f"the embedding cache {f} is unusable ({why[:100]}); rebuilding it", stacklevel=user_level())
         with contextlib.suppress(OSError): f.unlink(missing_ok=True)  # a folder we may only read: left as it is
 
     def _index(self, name:str, keys):
@@ -258,7 +258,7 @@ def encode(self:TextEncoder, texts, missing:str="error") -> np.ndarray:
                 try: cache.add([k for k, _ in new], emb)
                 except OSError as e:  # a folder this process cannot write (read-only, full): the vectors go uncached
                     warnings.warn(f"the embedding cache {cache.folder} cannot take new vectors ({type(e).__name__}: "
-                                  f"{e}); {len(new)} returned, not cached", stacklevel=2)
+                                  f"{e}); {len(new)} returned, not cached", stacklevel=user_level())
                     fresh = dict(zip([k for k, _ in new], emb))
             try: return cache.get(keys, fresh)
             except (FileNotFoundError, KeyError): continue  # a shard gone since the look (merged elsewhere): again

@@ -277,3 +277,20 @@ def test_same_seed_same_result():
     rv = lambda s: RandomVoter(2, seed=s).fit(L).predict_proba(L)
     np.testing.assert_array_equal(rv(3), rv(3))
     assert not np.array_equal(rv(3), rv(4))
+
+
+def test_warnings_name_the_callers_line():
+    "A warning raised deep in the library names the user's own line, whichever model or path leads to it."
+    from crowd_ws.label_model import Committee, MajorityClassVoter, MatrixCompletion
+    from crowd_ws.lf import crowd_label_matrix
+    L = np.array([[0, 1, 0], [1, 1, 1], [0, 0, 0], [1, 0, 1]])
+    for model in (LabelModel(), Committee(), MatrixCompletion(), MajorityClassVoter()):
+        with warnings.catch_warnings(record=True) as rec:
+            warnings.simplefilter("always")
+            model.fit(L, Y_dev=np.zeros(5, int))  # no dev label of class 1
+        said = [w for w in rec if "Y_dev has no label of class(es) [1]" in str(w.message)]
+        assert len(said) == 1 and said[0].filename == __file__, (type(model).__name__, [(w.filename, str(w.message)) for w in rec])
+    answers = pd.DataFrame({"item": [1, 2], "worker": ["a", "a"], "label": [1, 0]})
+    with pytest.warns(UserWarning, match="no answer matches the 2 requested items") as rec:
+        crowd_label_matrix(answers, [5, 6], min_answers=0)
+    assert [w.filename for w in rec] == [__file__]
