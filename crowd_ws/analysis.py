@@ -18,7 +18,7 @@ import scipy.sparse as sp
 
 from fastcore.basics import patch
 
-from .core import ABSTAIN, check_L, check_Y, votes
+from .core import ABSTAIN, check_L, check_Y, user_level, votes
 from .engine import (PAIR_LABELS, PAIRWISE_PRODUCTS, block_results, dot, indicators, label_count, map_reduce,
                              pair_counts, reads_sparse, source_stats_block)
 
@@ -203,7 +203,7 @@ def probs_to_preds(probs, tie_break_policy:str="random", tol:float=1e-5, seed:in
                          f"'abstain'")
     if seed not in (0, None) and tie_break_policy != "true-random":
         warnings.warn(f"seed={seed!r} changes nothing with tie_break_policy={tie_break_policy!r}: only 'true-random' "
-                      "draws its ties", stacklevel=2)
+                      "draws its ties", stacklevel=user_level())
     probs = np.asarray(probs, float)
     if probs.ndim != 2 or probs.shape[1] < 2:
         raise ValueError(f"probs must have probabilities for at least 2 classes, an (n, k) array with k >= 2; got "

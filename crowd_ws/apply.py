@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from .core import ABSTAIN, plain_value, short_repr, to_sparse
+from .core import ABSTAIN, plain_value, short_repr, to_sparse, user_level
 from .data import load_crowd_answers, load_tweets
 from .lf import DataPoint, LabelingFunction, add_context, check_label, copy_point, crowd_label_matrix, is_flat
 
@@ -43,7 +43,7 @@ def _warn_duplicates(lfs):
     "Warn, naming them, if LF names repeat."
     dup = sorted(n for n, c in Counter(lf.name for lf in lfs).items() if c > 1)
     if dup: warnings.warn(f"{len(dup)} LF name(s) used more than once (columns stay separate, by position): "
-                          f"{dup[:5]}{' ...' if len(dup) > 5 else ''}", stacklevel=3)
+                          f"{dup[:5]}{' ...' if len(dup) > 5 else ''}", stacklevel=user_level())
 
 # %% ../nbs/03_apply.ipynb #819cc507
 def _chains(lfs):

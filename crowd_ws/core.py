@@ -18,9 +18,9 @@ import pandas as pd
 import scipy.sparse as sp
 
 # %% auto #0
-__all__ = ['ABSTAIN', 'to_sparse', 'to_dense', 'check_L', 'check_Y', 'votes', 'vote_counts', 'voted_rows', 'answer_table',
-           'plain_value', 'label_order', 'answer_classes', 'check_one_type', 'encode_answers', 'user_level', 'no_match',
-           'short_repr', 'check_writable', 'write_files_atomic', 'write_atomic', 'write_folder_atomic']
+__all__ = ['ABSTAIN', 'to_sparse', 'to_dense', 'user_level', 'check_L', 'check_Y', 'votes', 'vote_counts', 'voted_rows',
+           'answer_table', 'plain_value', 'label_order', 'answer_classes', 'check_one_type', 'encode_answers',
+           'no_match', 'short_repr', 'check_writable', 'write_files_atomic', 'write_atomic', 'write_folder_atomic']
 
 # %% ../nbs/00_core.ipynb #a64f9f10
 ABSTAIN = -1  # the label of "no vote" in a dense label matrix
@@ -67,6 +67,15 @@ def _check_sparse(L, k, names, what):
         raise ValueError(f"{what} (sparse, storing label + 1) has {_bad_values(L.data[bad] - 1, cols, names)}; labels "
                          f"must be {_range(k, int(L.data.max()) - 1)}{hint}")
     return L
+
+_PACKAGE = os.path.dirname(__file__) if "__file__" in globals() else None  # None in a notebook
+
+def user_level() -> int:
+    "The `stacklevel` for a `warnings.warn` in the calling function that names the first line outside this package."
+    f, level = sys._getframe(1), 1
+    while f is not None and _PACKAGE and os.path.dirname(f.f_code.co_filename) == _PACKAGE:
+        f, level = f.f_back, level + 1
+    return level
 
 # %% ../nbs/00_core.ipynb #b9927b67
 def _as_int_array(L, names, what) -> np.ndarray:
@@ -277,20 +286,11 @@ def encode_answers(answers:pd.DataFrame,  # long table, one row per answer (see 
     if L.nnz < len(rows):  # ... so there are some: keep the last answer of each pair
         last = ~pd.Series(rows.astype(np.int64) * len(workers) + cols).duplicated(keep="last").to_numpy()
         warnings.warn(f"{int((~last).sum())} repeated (item, worker) answer(s): the last answer of each pair is kept",
-                      stacklevel=3)
+                      stacklevel=user_level())
         L = sp.csr_matrix(((codes[last] + 1).astype(dtype), (rows[last], cols[last])), shape=shape)
     return L, pd.Index(items, name="item"), pd.Index(workers, name="worker"), classes
 
 # %% ../nbs/00_core.ipynb #da49367d
-_PACKAGE = os.path.dirname(__file__) if "__file__" in globals() else None  # None in a notebook
-
-def user_level() -> int:
-    "The `stacklevel` for a `warnings.warn` in the calling function that names the first line outside this package."
-    f, level = sys._getframe(1), 1
-    while f is not None and _PACKAGE and os.path.dirname(f.f_code.co_filename) == _PACKAGE:
-        f, level = f.f_back, level + 1
-    return level
-
 def no_match(what:str, asked, have):
     ("Not one answer matched the requested `what` (items, workers, labels): a ValueError naming both sides' types "
      "where they have none in common, else a warning.")

@@ -16,6 +16,7 @@ from scipy.special import digamma, expit, softmax
 from tqdm.auto import tqdm
 
 from .base import check_number
+from .core import user_level
 from .crowdkit_base import (CodedAnswers, DawidSkene, MajorityVote, OneCoinDawidSkene, Wawa, _Aggregator,
                                     code_answers, empty, labels_series, probas_frame, ysda_toy)
 from .dawid_skene import vote_posterior, vote_stats
@@ -39,7 +40,7 @@ class MACE(_Aggregator):
         if method not in ("vb", "em"): raise ValueError(f"method must be 'vb' or 'em', got {method!r}")
         if smoothing != 0.1:
             warnings.warn("MACE's smoothing is not used: EM adds 0.01 / the number of labels, as in Crowd-Kit",
-                          stacklevel=2)
+                          stacklevel=user_level())
         check_number("n_iter", n_iter, lo=0, integer=True)
         self.n_restarts, self.n_iter, self.method, self.smoothing, self.default_noise = (n_restarts, n_iter, method,
             smoothing, default_noise)

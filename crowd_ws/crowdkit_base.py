@@ -14,7 +14,7 @@ import scipy.sparse as sp
 from fastcore.basics import patch
 
 from .base import check_number
-from .core import answer_table, check_one_type
+from .core import answer_table, check_one_type, user_level
 from .dawid_skene import vote_posterior, vote_shares, vote_stats
 
 # %% auto #0
@@ -200,7 +200,7 @@ class DawidSkene(_Aggregator):
         if not len(A.t): return empty(self, priors_=pd.Series(dtype=float, name="prior"), errors_=pd.DataFrame())
         if initial_error is not None and self.initial_error_strategy is None:
             warnings.warn("initial_error is not used: initial_error_strategy is None (give 'addition' or 'assign')",
-                          stacklevel=2)
+                          stacklevel=user_level())
         known = known_codes(A, true_labels)
         T = clamp(vote_shares(per_class(A), A.k), known)
         given = self._initial(A, initial_error) if self.initial_error_strategy and initial_error is not None else None
@@ -254,7 +254,7 @@ def _initial(self:DawidSkene, A, initial_error):
     cols = A.classes.get_indexer(initial_error.columns)
     if (cols < 0).any():
         warnings.warn(f"initial_error's column(s) {list(initial_error.columns[cols < 0])} name no label in the "
-                      f"answers: not used", stacklevel=3)
+                      f"answers: not used", stacklevel=user_level())
     ok = (j >= 0) & (a >= 0)
     E, rows = np.zeros((A.k, len(A.workers), A.k)), np.zeros((A.k, len(A.workers)), bool)
     E[a[ok][:, None], j[ok][:, None], cols[None, cols >= 0]] = initial_error.to_numpy(float)[ok][:, cols >= 0]

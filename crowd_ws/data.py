@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .core import write_atomic
+from .core import user_level, write_atomic
 
 # %% auto #0
 __all__ = ['WEATHER_URL', 'WEATHER_FILES', 'DATA_ENV', 'COLUMN_ALIASES', 'answer_mapping', 'GOLD_COLUMNS', 'CROWD_COLUMNS',
@@ -106,9 +106,9 @@ def _check_local(f:Path, digest:str|None, base_url:str, timeout:float, user_fold
     if user_folder:
         warnings.warn(f"{f} is not the pinned copy of {f.name} (its sha256 differs from {digest[:12]}...): results may "
                       f"differ from the tutorial's. Replace it with the file from {base_url + f.name} if that is not "
-                      f"intended.", stacklevel=4)
+                      f"intended.", stacklevel=user_level())
         return
-    warnings.warn(f"the cached {f} is damaged (sha256 mismatch); downloading it again", stacklevel=4)
+    warnings.warn(f"the cached {f} is damaged (sha256 mismatch); downloading it again", stacklevel=user_level())
     download(base_url + f.name, f, digest, timeout=timeout)
 
 def weather_files(path=None,  # folder with the CSVs (else `$CROWD_WS_DATA`, else the cache)

@@ -16,7 +16,7 @@ from fastcore.basics import patch
 from .analysis import Scorer, probs_to_preds
 from .base import (MODEL_FILE_FORMAT, NotFittedError, check_cardinality, check_number, class_or_instance,
                            read_model_file, write_model_file)
-from .core import check_L, check_Y, write_folder_atomic
+from .core import check_L, check_Y, user_level, write_folder_atomic
 from .dawid_skene import votes_per_row
 from .text_encoder import (TextEncoder, _check_texts, _pool, default_device, default_encoder_path, encoder_name,
                                    hf_progress)
@@ -60,7 +60,7 @@ def _train_rows(Y, L, drop_unlabeled:bool) -> np.ndarray:
     "Which items to train on: those with a label (hard -1 dropped, with a warning) and, given L, at least one vote."
     keep = np.ones(len(Y), bool) if Y.ndim == 2 else Y != -1
     if not keep.all():
-        warnings.warn(f"{(~keep).sum()} of {len(Y)} items have the hard label -1 (abstain) and are left out of training", stacklevel=3)
+        warnings.warn(f"{(~keep).sum()} of {len(Y)} items have the hard label -1 (abstain) and are left out of training", stacklevel=user_level())
     if L is not None and drop_unlabeled:
         if L.shape[0] != len(Y): raise ValueError(f"L has {L.shape[0]} rows but there are {len(Y)} items")
         keep &= votes_per_row(check_L(L)) > 0

@@ -5,17 +5,17 @@
 # %% ../nbs/10_matrix_completion.ipynb #55dea781
 from __future__ import annotations
 
-import numpy as np
-from scipy.optimize import linear_sum_assignment
-
 import warnings
 from dataclasses import dataclass
 
+import numpy as np
 from fastcore.basics import patch
+from scipy.optimize import linear_sum_assignment
 from tqdm.auto import tqdm
 
 from .base import (BaseLabelModel, check_cardinality, check_number, log_to_stdout, logger, posterior_block,
                            prepare_L, resolve_class_balance, weak_ref)
+from .core import user_level
 from .dawid_skene import ds_block, one_sided
 from .engine import dot, map_reduce, map_rows, reads_sparse, scratch, weighted_rows
 
@@ -312,7 +312,7 @@ def check_device(device, who:str) -> str:
     "Snorkel users write device='cuda': the fit runs, on the CPU (numpy), and says so."
     if device != "cpu":
         warnings.warn(f"{who}(device={device!r}) fits on the CPU (numpy): the fit is small, the cost is in streaming "
-                      f"L; device is set to 'cpu'", stacklevel=3)
+                      f"L; device is set to 'cpu'", stacklevel=user_level())
     return "cpu"
 
 @reads_sparse
@@ -384,7 +384,7 @@ def _fit_prepared(self:MatrixCompletion, L_train, L_in, Y_dev, class_balance, n_
     check_number("seed", seed, lo=0, integer=True)
     for said in idle_options(dict(optimizer=optimizer, lr_scheduler=lr_scheduler, optimizer_config=optimizer_config,
             lr_scheduler_config=lr_scheduler_config, log_freq=log_freq, momentum=momentum), self.verbose)[1]:
-        warnings.warn(said, stacklevel=3)
+        warnings.warn(said, stacklevel=user_level())
     fit_p = class_balance is None and Y_dev is None
     p = resolve_class_balance(k, class_balance, Y_dev)
     self.class_balance_from_ = "votes" if fit_p else "class_balance" if class_balance is not None else "Y_dev"

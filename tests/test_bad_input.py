@@ -1,5 +1,6 @@
 """Bad input meets clear errors that name the problem: LFs, appliers, analysis, label models, model files."""
 import json
+import re
 import warnings
 
 import numpy as np
@@ -291,6 +292,12 @@ def test_warnings_name_the_callers_line():
         said = [w for w in rec if "Y_dev has no label of class(es) [1]" in str(w.message)]
         assert len(said) == 1 and said[0].filename == __file__, (type(model).__name__, [(w.filename, str(w.message)) for w in rec])
     answers = pd.DataFrame({"item": [1, 2], "worker": ["a", "a"], "label": [1, 0]})
-    with pytest.warns(UserWarning, match="no answer matches the 2 requested items") as rec:
-        crowd_label_matrix(answers, [5, 6], min_answers=0)
-    assert [w.filename for w in rec] == [__file__]
+    twice = pd.concat([answers, answers.iloc[:1]])  # worker a answered item 1 twice
+    lf = labeling_function(name="same")(lambda x: 0)
+    for call, said in [(lambda: crowd_label_matrix(answers, [5, 6], min_answers=0), "no answer matches the 2 requested"),
+                       (lambda: DawidSkene(2).fit_predict_proba(twice), "1 repeated (item, worker) answer(s)"),
+                       (lambda: LabelModel(device="cuda"), "fits on the CPU"),
+                       (lambda: PandasLFApplier([lf, lf]), "LF name(s) used more than once")]:
+        with pytest.warns(UserWarning, match=re.escape(said)) as rec:
+            call()
+        assert [w.filename for w in rec if said in str(w.message)] == [__file__], [(w.filename, str(w.message)) for w in rec]
