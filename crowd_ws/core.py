@@ -82,9 +82,9 @@ def _as_int_array(L, names, what) -> np.ndarray:
     "Dense L as an integer array; non-integral or missing values named."
     table = ({"item", "worker", "label"}, {"worker_id", "answer"})  # an answer table's columns (or the tutorial's)
     if isinstance(L, pd.DataFrame) and any(cols <= set(L.columns) for cols in table):
-        raise ValueError(f"{what} is a table of answers (one row per answer; columns {list(L.columns)[:6]}), not a label "
-                         "matrix: fit_predict_proba(answers) takes it as it is, or build L with encode_answers or "
-                         "crowd_label_matrix")
+        raise ValueError(f"{what} is a table of answers (one row per answer; columns {list(L.columns)[:6]}), not a "
+                         "label matrix: fit_predict_proba(answers) takes it as it is, or build L with encode_answers "
+                         "or crowd_label_matrix")
     if isinstance(L, pd.DataFrame):
         if L.isna().to_numpy().any():
             r, c = np.nonzero(L.isna().to_numpy())

@@ -60,7 +60,8 @@ def _train_rows(Y, L, drop_unlabeled:bool) -> np.ndarray:
     "Which items to train on: those with a label (hard -1 dropped, with a warning) and, given L, at least one vote."
     keep = np.ones(len(Y), bool) if Y.ndim == 2 else Y != -1
     if not keep.all():
-        warnings.warn(f"{(~keep).sum()} of {len(Y)} items have the hard label -1 (abstain) and are left out of training", stacklevel=user_level())
+        warnings.warn(f"{(~keep).sum()} of {len(Y)} items have the hard label -1 (abstain) and are left out of training",
+                      stacklevel=user_level())
     if L is not None and drop_unlabeled:
         if L.shape[0] != len(Y): raise ValueError(f"L has {L.shape[0]} rows but there are {len(Y)} items")
         keep &= votes_per_row(check_L(L)) > 0

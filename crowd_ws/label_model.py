@@ -317,7 +317,8 @@ def fit(self:LabelModel, L_train, Y_dev=None, class_balance=None, n_epochs:int=1
     if seed is not None: check_number("seed", seed, lo=0, integer=True)
     if m < 3:
         warnings.warn(f"LabelModel got {m} source(s): with fewer than 3 conditionally independent sources their "
-                      f"accuracies are not identifiable; prefer MajorityLabelVoter or DawidSkene", stacklevel=user_level())
+                      f"accuracies are not identifiable; prefer MajorityLabelVoter or DawidSkene",
+                      stacklevel=user_level())
     fit_p = class_balance is None and Y_dev is None
     p = resolve_class_balance(k, class_balance, Y_dev)
     self.class_balance_from_ = "votes" if fit_p else "class_balance" if class_balance is not None else "Y_dev"
@@ -333,7 +334,8 @@ def fit(self:LabelModel, L_train, Y_dev=None, class_balance=None, n_epochs:int=1
         unused = [k for k, v in passed.items() if not (v is defaults[k].default or (type(v) is type(defaults[k].default) and v == defaults[k].default))]
         if unused:
             warnings.warn(f"LabelModel fitted {self.estimator_!r}, which does not use {unused}: these are matrix "
-                          "completion's training options (estimator='mc'); they change nothing here", stacklevel=user_level())
+                          "completion's training options (estimator='mc'); they change nothing here",
+                          stacklevel=user_level())
     if self.estimator_ == "mc":
         mc = MatrixCompletion(k, self.verbose)._fit_prepared(  # L_train is checked already
             L_train, L_in, Y_dev, class_balance, n_epochs, lr, l2, optimizer, seed, log_freq, progress_bar, prec_init,
