@@ -24,6 +24,7 @@ __all__ = ['ABSTAIN', 'to_sparse', 'to_dense', 'user_level', 'check_L', 'check_Y
 
 # %% ../nbs/00_core.ipynb #a64f9f10
 ABSTAIN = -1  # the label of "no vote" in a dense label matrix
+_ANSWER_COLS, _TUTORIAL_COLS = {"item", "worker", "label"}, {"worker_id", "answer"}  # an answer table's columns
 
 # %% ../nbs/00_core.ipynb #27eece31
 def to_sparse(L) -> sp.csr_matrix:
@@ -80,8 +81,7 @@ def user_level() -> int:
 # %% ../nbs/00_core.ipynb #b9927b67
 def _as_int_array(L, names, what) -> np.ndarray:
     "Dense L as an integer array; non-integral or missing values named."
-    table = ({"item", "worker", "label"}, {"worker_id", "answer"})  # an answer table's columns (or the tutorial's)
-    if isinstance(L, pd.DataFrame) and any(cols <= set(L.columns) for cols in table):
+    if isinstance(L, pd.DataFrame) and (_ANSWER_COLS <= set(L.columns) or _TUTORIAL_COLS <= set(L.columns)):
         raise ValueError(f"{what} is a table of answers (one row per answer; columns {list(L.columns)[:6]}), not a "
                          "label matrix: fit_predict_proba(answers) takes it as it is, or build L with encode_answers "
                          "or crowd_label_matrix")
@@ -177,7 +177,7 @@ def voted_rows(L) -> np.ndarray:
 
 # %% ../nbs/00_core.ipynb #4cc8526e
 def _is_tutorial_frame(df:pd.DataFrame) -> bool:
-    return {"worker_id", "answer"} <= set(df.columns) and not {"item", "worker", "label"} <= set(df.columns)
+    return _TUTORIAL_COLS <= set(df.columns) and not _ANSWER_COLS <= set(df.columns)
 
 def answer_table(answers:pd.DataFrame,  # one row per answer
                  item_col:str|None=None, worker_col:str|None=None, label_col:str|None=None  # None: item, worker, label
