@@ -72,7 +72,7 @@ def eb_strength(counts, center, grid=EB_GRID, max_sources:int=EB_SOURCES, state:
     ("Per true class y, the Dirichlet strength s maximising the Dirichlet-multinomial evidence of the sources' rows "
      "counts[:, j, y] around center. With `state` (an EM step's, kept across steps), the search starts within "
      "`EB_WINDOW` grid steps of the last step's choice under `key`, and takes the whole grid where the best there is "
-     "not a strict peak: the whole grid's choice wherever the evidence has one peak (so it had on all 6,602 curves "
+     "not a strict peak: the whole grid's choice wherever the evidence has one peak (as it had on all 6,602 curves "
      "of the bench's 12 label sets), at 5 evaluations instead of 80.")
     # one number per class: evenly spaced sources estimate it as well, at a fixed cost
     if counts.shape[1] > max_sources:
