@@ -60,12 +60,15 @@ def _evidence(counts, center, n_y, s) -> np.ndarray:
 
 def _climb(evaluate, last, n:int, w:int):
     ("Each class's strict peak on a grid of n points, climbed to from `last` (one grid index per class) after `w` "
-     "steps either side, one index per class a round; None where a class meets a flat stretch (two equal values). "
+     "steps either side, one index per class a round; None where a class meets a flat stretch (two equal values) or "
+     "a value that is not finite. "
      "`evaluate(idx)`: the evidence (k,) at grid index idx[y] for each class y.")
     seen, rounds = [{} for _ in last], [np.clip(last + d, 0, n - 1) for d in range(-w, w + 1)]
     while rounds:
         for idx in rounds:
-            for y, (i, v) in enumerate(zip(idx.tolist(), evaluate(idx).tolist())): seen[y][i] = v
+            ev = evaluate(idx)
+            if not np.isfinite(ev).all(): return None  # NaN does not order: left to the whole grid's argmax
+            for y, (i, v) in enumerate(zip(idx.tolist(), ev.tolist())): seen[y][i] = v
         best = [max(s, key=lambda i: (s[i], -i)) for s in seen]  # each class's first best
         if any(s.get(j + 1, -np.inf) == s[j] for s, j in zip(seen, best)): return None  # flat: its peak is unknown
         # a neighbour not yet seen, else the best again (a round evaluates every class)
