@@ -64,6 +64,11 @@ def load_wrench_set(name):
     return out, k
 
 
+def load_set(ds):
+    "(L, gold, k) of a crowd set or a weather_* table (the wrench_* sets have splits: `load_wrench_set`)."
+    return load_weather_set(ds.split("_", 1)[1]) if ds.startswith("weather_") else load_crowd_set(ds)
+
+
 def weather_gold_agreement():
     "Share of tweets whose gold `sentiment` is the trust-weighted plurality of their 20 answers, and the share where it is the plain plurality."
     a = pd.read_csv(WEATHER / "weather-non-agg-DFE.csv")
@@ -155,7 +160,7 @@ def thin(L, kind, seed=0):
 def job_thinned(spec):
     "Accuracy of several of our models, and of Crowd-Kit's, on one thinned crowd set (items left without answers are not scored)."
     ds = spec["dataset"]
-    L, y, k = load_weather_set(ds.split("_", 1)[1]) if ds.startswith("weather_") else load_crowd_set(ds)
+    L, y, k = load_set(ds)
     if sp.issparse(L): L = np.asarray(L.todense()) - 1  # CSR of label + 1
     M = thin(L, spec["kind"], spec["seed"])
     keep = (M != -1).any(1)
@@ -311,8 +316,7 @@ def _preimport(model):
 def job_accuracy(spec):
     ds, model, k = spec["dataset"], spec["model"], None
     Y_dev = L_dev = None
-    if not ds.startswith(("wrench_", "weather_")): L, y, k = load_crowd_set(ds); L_fit = L_pred = L
-    elif ds.startswith("weather_"): L, y, k = load_weather_set(ds.split("_", 1)[1]); L_fit = L_pred = L
+    if not ds.startswith("wrench_"): L, y, k = load_set(ds); L_fit = L_pred = L
     else:
         sets, k = load_wrench_set(ds)
         (L_fit, _), (L_pred, y), (L_dev, Y_dev) = sets["train"], sets["test"], sets["valid"]

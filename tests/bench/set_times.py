@@ -22,7 +22,7 @@ def load(name):
     if name in WS_SETS:
         splits, k = jobs.load_wrench_set(name)
         return splits["train"][0], k
-    L, _, k = jobs.load_weather_set(name.split("_", 1)[1]) if name in WEATHER_SETS else jobs.load_crowd_set(name)
+    L, _, k = jobs.load_set(name)
     return L, k
 
 
